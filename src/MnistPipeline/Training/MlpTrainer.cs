@@ -78,8 +78,8 @@ public sealed partial class MlpTrainer : IEstimator<MlpTransformer>
     /// <param name="featureColumnName">The Single-vector feature column. Default "Features".</param>
     /// <param name="hiddenLayers">Units of each hidden layer. Default [256, 128].</param>
     /// <param name="epochs">Passes over the data. Default 10.</param>
-    /// <param name="batchSize">Rows per step. Default 32.</param>
-    /// <param name="learningRate">Initial learning rate. Default 0.001.</param>
+    /// <param name="batchSize">Rows per step. Default 128.</param>
+    /// <param name="learningRate">Initial learning rate. Default 0.002.</param>
     public MlpTrainer(MLContext mlContext,
         string labelColumnName = Defaults.LabelColumnName,
         string featureColumnName = Defaults.FeatureColumnName,
@@ -113,7 +113,8 @@ public sealed partial class MlpTrainer : IEstimator<MlpTransformer>
         if (validationData is not null)
             CheckValidationSchema(validationData.Schema, featureCount, classCount);
         else if (_options.EarlyStoppingPatience is not null)
-            throw new ArgumentException("EarlyStoppingPatience needs validation data.", nameof(validationData));
+            throw new ArgumentException(
+                "EarlyStoppingPatience needs validation data: set Options.ValidationData or call Fit(trainData, validationData).", nameof(validationData));
 
         lock (FitLock)
         {
@@ -155,12 +156,12 @@ public sealed partial class MlpTrainer : IEstimator<MlpTransformer>
         using var channel = _host.Start("Training");
         var clock = Stopwatch.StartNew();
 
-        using var train = TensorDataset.Load(trainData, _options.FeatureColumnName, featureCount, _options.LabelColumnName, device, _options.CancellationToken);
+        using var train = TensorDataset.Load(trainData, _options.FeatureColumnName, featureCount, _options.LabelColumnName, classCount, device, _options.CancellationToken);
         if (train.Count == 0)
             throw new InvalidOperationException(
                 $"The training data has no usable rows (rows with a missing label: {train.SkippedMissingLabel}, with non-finite features: {train.SkippedNonFinite}).");
         using var validation = validationData is null ? null
-            : TensorDataset.Load(validationData, _options.FeatureColumnName, featureCount, _options.LabelColumnName, device, _options.CancellationToken);
+            : TensorDataset.Load(validationData, _options.FeatureColumnName, featureCount, _options.LabelColumnName, classCount, device, _options.CancellationToken);
         if (validation is { Count: 0 })
             throw new InvalidOperationException("The validation data has no usable rows.");
         double loadSeconds = clock.Elapsed.TotalSeconds;

@@ -60,7 +60,7 @@ internal sealed class MlpTrainingLoop
                 _module.train();
                 double lossSum = 0;
                 long correct = 0;
-                using var permutation = _options.Shuffle ? torch.randperm(rows, generator: _generator).to(_device) : null;
+                using var permutation = _options.Shuffle ? Permutation(rows) : null;
 
                 for (long start = 0; start < rows; start += batch, step++)
                 {
@@ -122,6 +122,16 @@ internal sealed class MlpTrainingLoop
                     tensor.Dispose();
         }
         return history;
+    }
+
+    /// <summary>A new random order of the rows, drawn from the seeded generator (on the CPU).</summary>
+    private Tensor Permutation(long rows)
+    {
+        var order = torch.randperm(rows, generator: _generator);
+        if (_device.type == DeviceType.CPU)
+            return order;
+        using (order)
+            return order.to(_device);
     }
 
     private (float Loss, long Correct) Step(optim.Optimizer optimizer, Tensor x, Tensor y, Tensor? permutation,

@@ -34,7 +34,7 @@ internal sealed class TensorDataset : IDisposable
     public long SkippedNonFinite { get; }
 
     public static TensorDataset Load(IDataView data, string featureColumn, int featureCount, string labelColumn,
-        Device device, CancellationToken cancellationToken)
+        int classCount, Device device, CancellationToken cancellationToken)
     {
         var features = data.Schema[featureColumn];
         var label = data.Schema[labelColumn];
@@ -60,6 +60,9 @@ internal sealed class TensorDataset : IDisposable
                     missingLabel++;
                     continue;
                 }
+                if (key > (ulong)classCount)
+                    throw new InvalidOperationException(
+                        $"Label column '{labelColumn}', row {cursor.Position}: key {key} is outside the key type's range 1..{classCount}.");
                 getFeatures(ref buffer);
                 if (buffer.Length != featureCount)
                     throw new InvalidOperationException(

@@ -1,0 +1,89 @@
+using Microsoft.ML;
+using MnistPipeline.Training;
+
+namespace MnistPipeline.Tests.Training;
+
+[TestClass]
+public sealed class MlpTrainerOptionsTests
+{
+    private static ArgumentException Construct(Action<MlpTrainer.Options> change)
+    {
+        var options = new MlpTrainer.Options();
+        change(options);
+        return Assert.Throws<ArgumentException>(() => new MlpTrainer(new MLContext(1), options));
+    }
+
+    [TestMethod]
+    [DataRow(0)]
+    [DataRow(-3)]
+    public void Constructor_HiddenLayerNotPositive_ThrowsNamingTheOption(int units)
+    {
+        var error = Construct(o => o.HiddenLayers = [64, units]);
+        Assert.IsInstanceOfType<ArgumentOutOfRangeException>(error);
+        Assert.AreEqual("HiddenLayers", error.ParamName);
+        StringAssert.Contains(error.Message, "HiddenLayers[1]");
+        StringAssert.Contains(error.Message, units.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [TestMethod]
+    [DataRow(0.0)]
+    [DataRow(-0.01)]
+    [DataRow(double.NaN)]
+    [DataRow(double.PositiveInfinity)]
+    public void Constructor_LearningRateNotFinitePositive_ThrowsNamingTheOption(double learningRate)
+    {
+        var error = Construct(o => o.LearningRate = learningRate);
+        Assert.IsInstanceOfType<ArgumentOutOfRangeException>(error);
+        Assert.AreEqual("LearningRate", error.ParamName);
+        StringAssert.Contains(error.Message, "must be finite and > 0");
+    }
+
+    [TestMethod]
+    public void Constructor_OtherOptionsOutOfRange_ThrowNamingTheOption()
+    {
+        Assert.AreEqual("BatchSize", Construct(o => o.BatchSize = 0).ParamName);
+        Assert.AreEqual("Epochs", Construct(o => o.Epochs = 0).ParamName);
+        Assert.AreEqual("Momentum", Construct(o => o.Momentum = 1).ParamName);
+        Assert.AreEqual("Dropout", Construct(o => o.Dropout = 1).ParamName);
+        Assert.AreEqual("LabelSmoothing", Construct(o => o.LabelSmoothing = -0.1).ParamName);
+        Assert.AreEqual("WeightDecay", Construct(o => o.WeightDecay = double.NaN).ParamName);
+        Assert.AreEqual("NumberOfThreads", Construct(o => o.NumberOfThreads = 0).ParamName);
+        Assert.AreEqual("LogEveryNSteps", Construct(o => o.LogEveryNSteps = 0).ParamName);
+        Assert.AreEqual("Loss", Construct(o => o.Loss = (MlpLoss)42).ParamName);
+        Assert.AreEqual("FeatureColumnName", Construct(o => o.FeatureColumnName = " ").ParamName);
+        Assert.AreEqual("EarlyStoppingPatience", Construct(o => o.EarlyStoppingPatience = 0).ParamName);
+    }
+
+    [TestMethod]
+    public void Tutorial_Preset_IsTheSeedRecipe()
+    {
+        var o = MlpTrainer.Options.Tutorial();
+        CollectionAssert.AreEqual(new[] { 256, 128 }, o.HiddenLayers);
+        Assert.AreEqual(MlpActivation.Relu, o.Activation);
+        Assert.AreEqual(MlpWeightInitialization.GlorotUniform, o.WeightInitialization);
+        Assert.AreEqual(MlpOptimizer.Sgd, o.Optimizer);
+        Assert.AreEqual(0.01, o.LearningRate);
+        Assert.AreEqual(0.0, o.Momentum);
+        Assert.AreEqual(MlpLearningRateSchedule.Constant, o.LearningRateSchedule);
+        Assert.AreEqual(MlpLoss.SquaredError, o.Loss);
+        Assert.AreEqual(32, o.BatchSize);
+        Assert.AreEqual(10, o.Epochs);
+        Assert.IsFalse(o.Shuffle);
+        Assert.AreEqual(200, o.LogEveryNSteps);
+    }
+
+    [TestMethod]
+    public void Recommended_Preset_EqualsDefaults()
+    {
+        var recommended = MlpTrainer.Options.Recommended();
+        var defaults = new MlpTrainer.Options();
+        foreach (var property in typeof(MlpTrainer.Options).GetProperties())
+        {
+            object? a = property.GetValue(recommended), b = property.GetValue(defaults);
+            if (a is int[] x && b is int[] y)
+                CollectionAssert.AreEqual(x, y, property.Name);
+            else
+                Assert.AreEqual(b, a, property.Name);
+        }
+    }
+}
