@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MnistPipeline.Scoring;
+using MnistPipeline.Tests.Infrastructure;
 using MnistPipeline.Tests.TestData;
 using MnistPipeline.Training;
 using TorchSharp;
@@ -209,6 +210,18 @@ public sealed class MlpTrainerTests
 
         Assert.AreEqual(WeightsHash(first), WeightsHash(second));
         Assert.AreNotEqual(WeightsHash(first), WeightsHash(third), "another seed gives other weights");
+    }
+
+    [TestMethod]
+    public void Fit_FreshProcessesWithSameSeedAndThreads_BitIdenticalWeights()
+    {
+        var first = TestWorker.Run(TimeSpan.FromMinutes(2), "train-hash", "7", "2");
+        var second = TestWorker.Run(TimeSpan.FromMinutes(2), "train-hash", "7", "2");
+        var otherSeed = TestWorker.Run(TimeSpan.FromMinutes(2), "train-hash", "8", "2");
+        Assert.AreEqual(0, first.ExitCode, first.StandardError);
+        Assert.AreEqual(64, first.StandardOutput.Length, "a SHA-256 in hex");
+        Assert.AreEqual(first.StandardOutput, second.StandardOutput);
+        Assert.AreNotEqual(first.StandardOutput, otherSeed.StandardOutput);
     }
 
     [TestMethod]

@@ -1,0 +1,57 @@
+using System.Diagnostics;
+
+namespace MnistPipeline.Tests.Infrastructure;
+
+/// <summary>Runs tests/MnistPipeline.TestWorker as a child process, with a timeout.</summary>
+internal static class TestWorker
+{
+    public sealed record Result(int ExitCode, string StandardOutput, string StandardError, bool TimedOut);
+
+    private static string WorkerDll
+    {
+        get
+        {
+#if DEBUG
+            const string configuration = "Debug";
+#else
+            const string configuration = "Release";
+#endif
+            string root = RepositoryRoot();
+            string dll = Path.Combine(root, "tests", "MnistPipeline.TestWorker", "bin", configuration, "net10.0", "MnistPipeline.TestWorker.dll");
+            if (!File.Exists(dll))
+                throw new FileNotFoundException($"Build tests/MnistPipeline.TestWorker ({configuration}) first.", dll);
+            return dll;
+        }
+    }
+
+    public static Result Run(TimeSpan timeout, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(WorkerDll);
+        foreach (string arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            return new Result(-1, stdout.Result, stderr.Result, TimedOut: true);
+        }
+        return new Result(process.ExitCode, stdout.Result.Trim(), stderr.Result, TimedOut: false);
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "MlNetMnist.sln")))
+                return dir.FullName;
+        throw new DirectoryNotFoundException($"No MlNetMnist.sln above {AppContext.BaseDirectory}.");
+    }
+}
