@@ -79,17 +79,7 @@ public sealed class MlpTransformer : ITransformer, IDisposable
     public void ExportOnnx(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string full = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            File.WriteAllBytes(temporary, _onnx);
-            File.Move(temporary, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        ModelFileExtensions.SaveAtomically(path, stream => stream.Write(_onnx));
     }
 
     /// <inheritdoc />
