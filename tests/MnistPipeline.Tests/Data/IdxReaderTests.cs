@@ -180,6 +180,7 @@ public sealed class IdxReaderTests
         StringAssert.Contains(error.Expected, "2,147,483,591 × 28 × 28");
         StringAssert.Contains(error.Found, "116 bytes: truncated");
         Assert.IsLessThan(1_000_000, allocated, $"allocated {allocated:N0} bytes");
+        AssertMessageNamesAll(error);
     }
 
     [TestMethod]
@@ -196,6 +197,7 @@ public sealed class IdxReaderTests
         StringAssert.Contains(error.Expected, "the most");
         StringAssert.Contains(error.Found, "47,040,000,016 bytes");
         Assert.IsLessThan(1_000_000, allocated, $"allocated {allocated:N0} bytes");
+        AssertMessageNamesAll(error);
     }
 
     [TestMethod]
@@ -222,6 +224,7 @@ public sealed class IdxReaderTests
         StringAssert.Contains(error.Expected, "CRC-32");
         StringAssert.Contains(error.Found, "rejects");
         Assert.IsInstanceOfType<InvalidDataException>(error.InnerException);
+        AssertMessageNamesAll(error);
     }
 
     [TestMethod]
@@ -236,6 +239,7 @@ public sealed class IdxReaderTests
 
         Assert.AreEqual(path, error.FilePath);
         Assert.IsTrue(error.Field is "gzip stream" or "gzip trailer" or "data length", $"field '{error.Field}': {error.Message}");
+        AssertMessageNamesAll(error);
     }
 
     [TestMethod]
@@ -255,6 +259,7 @@ public sealed class IdxReaderTests
         Assert.AreEqual(path, error.FilePath);
         Assert.AreEqual(field, error.Field, error.Message);
         StringAssert.Contains(error.Found, "truncated");
+        AssertMessageNamesAll(error);
     }
 
     [TestMethod]
@@ -294,6 +299,7 @@ public sealed class IdxReaderTests
 
         Assert.AreEqual("data length", error.Field);
         StringAssert.Contains(error.Found, "trailing bytes");
+        AssertMessageNamesAll(error);
     }
 
     [TestMethod]
@@ -341,9 +347,13 @@ public sealed class IdxReaderTests
         Assert.AreEqual(field, error.Field);
         Assert.AreEqual(expected, error.Expected);
         Assert.AreEqual(found, error.Found);
-        StringAssert.Contains(error.Message, path);
-        StringAssert.Contains(error.Message, field);
-        StringAssert.Contains(error.Message, expected);
-        StringAssert.Contains(error.Message, found);
+        AssertMessageNamesAll(error);
+    }
+
+    /// <summary>The message alone must be enough: file, field, expected and found value.</summary>
+    internal static void AssertMessageNamesAll(IdxFormatException error)
+    {
+        StringAssert.Contains(error.Message, error.FilePath);
+        StringAssert.Contains(error.Message, $"{error.Field}: expected {error.Expected}, found {error.Found}");
     }
 }
