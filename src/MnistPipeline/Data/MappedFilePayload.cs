@@ -35,18 +35,27 @@ internal sealed class MappedFilePayload : IdxPayload
             if (dataLength == 0)
                 return; // nothing to map (an IDX file with zero items); Read is never called
 
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            // The header was checked against the file length when the file was loaded. A file that
-            // changed since then would make the mapping read past its end (a crash, not an exception).
-            long expected = dataOffset + dataLength;
-            if (stream.Length != expected)
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            try
             {
-                throw new IdxFormatException(path, "file length",
-                    $"{expected:N0} bytes (as when the file was loaded)",
-                    $"{stream.Length:N0} bytes: the file changed after it was loaded");
+                // The header was checked against the file length when the file was loaded. A file that
+                // changed since then would make the mapping read past its end (a crash, not an exception).
+                long expected = dataOffset + dataLength;
+                if (stream.Length != expected)
+                {
+                    throw new IdxFormatException(path, "file length",
+                        $"{expected:N0} bytes (as when the file was loaded)",
+                        $"{stream.Length:N0} bytes: the file changed after it was loaded");
+                }
+                // The mapping owns the stream from here on and closes it on dispose.
+                _map = MemoryMappedFile.CreateFromFile(stream, mapName: null, capacity: 0,
+                    MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
             }
-            _map = MemoryMappedFile.CreateFromFile(stream, mapName: null, capacity: 0,
-                MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
             _view = _map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         }
 

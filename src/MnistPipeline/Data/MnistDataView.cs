@@ -63,7 +63,7 @@ internal sealed class MnistDataView : IDataView
     internal void CheckOwnColumn(DataViewSchema.Column column, string paramName)
     {
         if (column.Index < 0 || column.Index >= Schema.Count || Schema[column.Index].Name != column.Name
-            || !ReferenceEquals(Schema[column.Index].Type, column.Type))
+            || !Schema[column.Index].Type.Equals(column.Type))
         {
             throw new ArgumentOutOfRangeException(paramName, $"Column '{column.Name}' (index {column.Index}) is not a column of this MNIST data view.");
         }

@@ -156,9 +156,15 @@ public static class MnistFiles
         return ToFileSet(found);
     }
 
+    /// <summary>
+    /// The first candidate that verifies. Failing candidates are reported only when none verifies:
+    /// a stray damaged copy next to a good one is no reason to stop.
+    /// </summary>
     private static string? FindVerified(MnistFileSpec spec, string folder, List<string> damaged, List<string> damagedPaths,
         IProgress<MnistDownloadProgress>? progress, CancellationToken cancellationToken)
     {
+        var problems = new List<string>();
+        var paths = new List<string>();
         foreach (string name in spec.CandidateNames())
         {
             string path = Path.Combine(folder, name);
@@ -176,9 +182,11 @@ public static class MnistFiles
             }
             if (check.IsValid)
                 return path;
-            damaged.Add($"{path}: not the MNIST file ({spec.Description}): {check.Problem}");
-            damagedPaths.Add(path);
+            problems.Add($"{path}: not the MNIST file ({spec.Description}): {check.Problem}");
+            paths.Add(path);
         }
+        damaged.AddRange(problems);
+        damagedPaths.AddRange(paths);
         return null;
     }
 

