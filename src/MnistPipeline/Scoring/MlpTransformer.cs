@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -20,12 +21,18 @@ namespace MnistPipeline.Scoring;
 /// </para>
 /// <para>
 /// Dispose the transformer (or the chain that holds it) to release the ONNX Runtime session and
-/// delete the temporary .onnx file it scores from (in <see cref="MLContext.TempFilePath"/>).
+/// delete the temporary .onnx file it scores from (in <see cref="MLContext.TempFilePath"/>);
+/// files of transformers never disposed are deleted when the process exits normally.
 /// A <see cref="PredictionEngine{TSrc, TDst}"/> is not thread-safe: use one per thread.
 /// </para>
 /// </remarks>
 public sealed class MlpTransformer : ITransformer, IDisposable
 {
+    /// <summary>Temporary model files of live transformers, deleted at process exit if never disposed.</summary>
+    private static readonly ConcurrentDictionary<string, byte> LiveModelFiles = new();
+
+    static MlpTransformer() => AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteUndisposedModelFiles();
+
     private readonly TransformerChain<ITransformer> _scoring;
     private readonly string _onnxPath;
     private readonly byte[] _onnx;
@@ -47,6 +54,7 @@ public sealed class MlpTransformer : ITransformer, IDisposable
         catch
         {
             File.Delete(_onnxPath);
+            LiveModelFiles.TryRemove(_onnxPath, out _);
             throw;
         }
     }
@@ -119,6 +127,25 @@ public sealed class MlpTransformer : ITransformer, IDisposable
         _disposed = true;
         _scoring.Dispose();
         File.Delete(_onnxPath);
+        LiveModelFiles.TryRemove(_onnxPath, out _);
+    }
+
+    private static void DeleteUndisposedModelFiles()
+    {
+        foreach (string path in LiveModelFiles.Keys)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+                // Best effort at exit: the file is in the temp folder either way.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
     }
 
     private void CheckInput(DataViewSchema inputSchema)
@@ -139,6 +166,7 @@ public sealed class MlpTransformer : ITransformer, IDisposable
         string folder = string.IsNullOrEmpty(mlContext.TempFilePath) ? Path.GetTempPath() : mlContext.TempFilePath;
         string path = Path.Combine(folder, $"mnistpipeline-mlp-{Guid.NewGuid():N}.onnx");
         File.WriteAllBytes(path, onnx);
+        LiveModelFiles.TryAdd(path, 0);
         return path;
     }
 }

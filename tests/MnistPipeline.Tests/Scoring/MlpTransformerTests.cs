@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MnistPipeline.Scoring;
-using MnistPipeline.Tests.TestData;
+using MnistPipeline.Tests.TestSupport;
 using MnistPipeline.Training;
 
 namespace MnistPipeline.Tests.Scoring;

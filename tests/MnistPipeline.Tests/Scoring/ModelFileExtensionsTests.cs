@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using MnistPipeline.Scoring;
-using MnistPipeline.Tests.TestData;
+using MnistPipeline.Tests.TestSupport;
 using MnistPipeline.Training;
 
 namespace MnistPipeline.Tests.Scoring;

@@ -1,8 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MnistPipeline.Scoring;
-using MnistPipeline.Tests.Infrastructure;
-using MnistPipeline.Tests.TestData;
+using MnistPipeline.Tests.Contracts;
+using MnistPipeline.Tests.TestSupport;
 using MnistPipeline.Training;
 using TorchSharp;
 
@@ -55,6 +55,15 @@ public sealed class MlpTrainerTests
 
         [VectorType]
         public float[] Features { get; set; } = new float[4];
+    }
+
+    [TestMethod]
+    public void EstimatorContract_MlpTrainer_PromisedSchemaFitSaveLoadAndRejection()
+    {
+        var ml = new MLContext(1);
+        var valid = Blobs.Load(ml, 60);
+        var textLabel = ml.Transforms.Conversion.MapKeyToValue("Label").Fit(valid).Transform(valid);
+        using var model = EstimatorContract.Check(ml, new MlpTrainer(ml, Small()), valid, textLabel);
     }
 
     [TestMethod]

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace MnistPipeline.Tests.TestData;
+namespace MnistPipeline.Tests.TestSupport;
 
 /// <summary>
 /// Small, seeded, well-separated Gaussian blobs: one class per blob. Labels are text ("c0",

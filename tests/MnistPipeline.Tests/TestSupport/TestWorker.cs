@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace MnistPipeline.Tests.Infrastructure;
+namespace MnistPipeline.Tests.TestSupport;
 
 /// <summary>Runs tests/MnistPipeline.TestWorker as a child process, with a timeout.</summary>
 internal static class TestWorker
