@@ -1,5 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.TorchSharp;
+using MnistPipeline.Tests.TestSupport;
+using MnistPipeline.Training;
 using TorchSharp;
 
 namespace MnistPipeline.Tests.Platform;
@@ -13,7 +15,7 @@ namespace MnistPipeline.Tests.Platform;
 public sealed class MlNetTorchSharpCoexistenceTests
 {
     [TestMethod]
-    public void TextClassificationEstimator_WithTorchSharp0107_ConstructsAndLibTorchStillTrains()
+    public void TextClassificationEstimator_WithTorchSharp0107_ConstructsAndMlpTrainerStillTrains()
     {
         var ml = new MLContext(seed: 1);
         var estimator = ml.MulticlassClassification.Trainers.TextClassification(
@@ -24,10 +26,10 @@ public sealed class MlNetTorchSharpCoexistenceTests
         Assert.AreEqual("0.107.0", loaded.ToString(3),
             "the process runs TorchSharp 0.107.0 even though Microsoft.ML.TorchSharp asks for 0.102.7");
 
-        using var scope = torch.NewDisposeScope();
-        var linear = torch.nn.Linear(3, 2);
-        var loss = linear.forward(torch.ones(4, 3)).sum();
-        loss.backward();
-        Assert.IsNotNull(linear.weight!.grad);
+        var data = Blobs.Load(ml, 120);
+        var options = new MlpTrainer.Options { HiddenLayers = [8], Epochs = 10, BatchSize = 16, LearningRate = 0.01, Seed = 1 };
+        using var model = new MlpTrainer(ml, options).Fit(data);
+        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(data));
+        Assert.IsGreaterThan(0.9, metrics.MicroAccuracy, "an MnistPipeline network trains next to Microsoft.ML.TorchSharp");
     }
 }
