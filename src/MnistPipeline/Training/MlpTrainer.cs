@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MnistPipeline.Scoring;
+using MnistPipeline.Transforms;
 using TorchSharp;
 using static System.FormattableString;
 using static TorchSharp.torch;
@@ -244,18 +245,7 @@ public sealed partial class MlpTrainer : IEstimator<MlpTransformer>
         var column = matches[^1];
         if (!isValid(column))
             throw new ArgumentOutOfRangeException(nameof(shape),
-                $"Schema mismatch for {role} column '{name}': expected {expected}, got {Describe(column)}." +
+                $"Schema mismatch for {role} column '{name}': expected {expected}, got {InputColumnCheck.Describe(column)}." +
                 (role == "label" ? $" Convert the label first: mlContext.Transforms.Conversion.MapValueToKey(\"{name}\")." : ""));
-    }
-
-    private static string Describe(SchemaShape.Column column)
-    {
-        string item = column.IsKey ? $"Key<{column.ItemType}>" : $"{column.ItemType}";
-        return column.Kind switch
-        {
-            SchemaShape.Column.VectorKind.Scalar => item,
-            SchemaShape.Column.VectorKind.Vector => $"Vector<{item}>",
-            _ => $"variable-size Vector<{item}>",
-        };
     }
 }
