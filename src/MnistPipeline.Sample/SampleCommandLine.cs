@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Globalization;
 using MnistPipeline.Data;
 using MnistPipeline.Sample.Commands;
 using MnistPipeline.Sample.Rendering;
@@ -47,6 +48,12 @@ internal sealed class SampleCommandLine
         Recursive = true,
     };
 
+    private readonly Option<bool> _offline = new("--offline")
+    {
+        Description = "Use only the MNIST files already in the data folder: fetch nothing",
+        Recursive = true,
+    };
+
     // train
     private readonly Option<string> _preset = new("--preset")
     {
@@ -62,12 +69,14 @@ internal sealed class SampleCommandLine
     private readonly Option<MlpOptimizer?> _optimizer = new("--optimizer")
     {
         Description = "sgd or adam [default: the preset's]",
+        HelpName = "sgd|adam",
         CustomParser = ParseEnum<MlpOptimizer>,
     };
 
     private readonly Option<MlpLoss?> _loss = new("--loss")
     {
         Description = "cross-entropy or squared-error [default: the preset's]",
+        HelpName = "cross-entropy|squared-error",
         CustomParser = ParseEnum<MlpLoss>,
     };
 
@@ -129,12 +138,8 @@ internal sealed class SampleCommandLine
         _console = console;
         _preset.AcceptOnlyFromAmong("tutorial", "recommended");
         foreach (var option in new[] { _threads, _epochs, _batchSize, _trainRows, _testRows })
-            RequirePositive(option);
-        _learningRate.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<double?>() is double rate && !(double.IsFinite(rate) && rate > 0))
-                r.AddError($"--learning-rate must be a number > 0; found {rate}.");
-        });
+            option.CustomParser = ParsePositiveInt;
+        _learningRate.CustomParser = ParsePositiveNumber;
 
         Root = new RootCommand(
             "MnistPipeline sample: train a multilayer perceptron on MNIST with ML.NET and TorchSharp, evaluate it, save it, " +
@@ -143,6 +148,7 @@ internal sealed class SampleCommandLine
         Root.Options.Add(_model);
         Root.Options.Add(_threads);
         Root.Options.Add(_quiet);
+        Root.Options.Add(_offline);
         AddTrainOptions(Root);
         Root.SetAction((result, cancel) => Task.FromResult(Train(result, cancel)));
 
@@ -211,17 +217,35 @@ internal sealed class SampleCommandLine
         result.GetValue(_data),
         result.GetValue(_model) ?? DefaultModelPath,
         result.GetValue(_threads),
-        result.GetValue(_quiet));
+        result.GetValue(_quiet),
+        result.GetValue(_offline));
 
     /// <summary>The command line as typed, for the report.</summary>
     private static string Describe(ParseResult result) => string.Join(" ", result.Tokens.Select(t => t.Value));
 
-    private static void RequirePositive(Option<int?> option)
-        => option.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is int value && value < 1)
-                r.AddError($"{option.Name} must be 1 or more; found {value}.");
-        });
+    /// <summary>A whole number ≥ 1, read the same in every culture.</summary>
+    private static int? ParsePositiveInt(ArgumentResult result)
+    {
+        string token = Token(result);
+        if (int.TryParse(token, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value) && value >= 1)
+            return value;
+        result.AddError($"{OptionName(result)} must be a whole number ≥ 1; found '{token}'.");
+        return null;
+    }
+
+    /// <summary>A finite number &gt; 0 with a '.' decimal point, read the same in every culture.</summary>
+    private static double? ParsePositiveNumber(ArgumentResult result)
+    {
+        string token = Token(result);
+        if (double.TryParse(token, NumberStyles.Float, CultureInfo.InvariantCulture, out double value) && double.IsFinite(value) && value > 0)
+            return value;
+        result.AddError($"{OptionName(result)} must be a number > 0 such as 0.01; found '{token}'.");
+        return null;
+    }
+
+    private static string Token(ArgumentResult result) => string.Join(" ", result.Tokens.Select(t => t.Value));
+
+    private static string OptionName(ArgumentResult result) => (result.Parent as OptionResult)?.Option.Name ?? "the value";
 
     /// <summary>Enum names, case-insensitive, with or without hyphens: cross-entropy, CrossEntropy, sgd.</summary>
     private static T? ParseEnum<T>(ArgumentResult result) where T : struct, Enum
@@ -249,7 +273,7 @@ internal sealed class SampleCommandLine
         var values = new int[parts.Length];
         for (int i = 0; i < parts.Length; i++)
         {
-            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out values[i]) || values[i] < 0)
+            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out values[i]) || values[i] < 0)
             {
                 result.AddError($"'{parts[i]}' is not a whole number ≥ 0 (in '{string.Join(" ", result.Tokens.Select(t => t.Value))}').");
                 return null;

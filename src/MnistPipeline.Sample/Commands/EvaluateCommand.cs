@@ -15,7 +15,7 @@ internal sealed class EvaluateCommand(SampleConsole console, EvaluateSettings se
         var ml = new MLContext();
         // The model first: a wrong file should fail before any data is fetched.
         using var model = DigitModel.Load(ml, settings.Common.ModelPath);
-        var files = MnistData.Ensure(console, settings.Common.DataFolder, settings.Common.Quiet, CancellationToken.None);
+        var files = MnistData.Ensure(console, settings.Common, CancellationToken.None);
         var test = MnistData.Take(ml, ml.Data.LoadMnist(files.TestImages, files.TestLabels), settings.TestRows);
 
         var evaluation = DigitEvaluation.Run(ml, model.Transformer, test);

@@ -23,7 +23,7 @@ internal sealed class PredictCommand(SampleConsole console, PredictSettings sett
         var images = new List<(string Name, byte[] Pixels, string? TrueLabel)>();
         if (settings.Indices.Length > 0)
         {
-            var files = MnistData.Ensure(console, settings.Common.DataFolder, settings.Common.Quiet, CancellationToken.None);
+            var files = MnistData.Ensure(console, settings.Common, CancellationToken.None);
             var test = ml.Data.LoadMnist(files.TestImages, files.TestLabels);
             images.AddRange(TestImages.Read(test, settings.Indices)
                 .Select(i => (Invariant($"test #{i.Index}, true {i.Label}"), i.Pixels, (string?)i.Label)));

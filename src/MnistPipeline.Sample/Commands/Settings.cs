@@ -7,7 +7,8 @@ namespace MnistPipeline.Sample.Commands;
 /// <param name="ModelPath">The model .zip written by train and read by evaluate and predict.</param>
 /// <param name="Threads">libtorch threads for training; null for its default (the core count).</param>
 /// <param name="Quiet">Only results: no download, training or progress lines.</param>
-internal sealed record CommonSettings(string? DataFolder, string ModelPath, int? Threads, bool Quiet);
+/// <param name="Offline">Use only the MNIST files already in the data folder: no mirror, no npm.</param>
+internal sealed record CommonSettings(string? DataFolder, string ModelPath, int? Threads, bool Quiet, bool Offline);
 
 /// <summary>What <c>train</c> was asked to do: a preset and the values that override it.</summary>
 internal sealed record TrainSettings(

@@ -35,7 +35,7 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         var trainer = CreateTrainer(ml, options);
         Say(Invariant($"MnistPipeline sample: train, preset {settings.Preset} ({Describe(options)}), seed {settings.Seed}"));
 
-        var files = MnistData.Ensure(console, settings.Common.DataFolder, _quiet, cancel);
+        var files = MnistData.Ensure(console, settings.Common, cancel);
         var train = MnistData.Take(ml, ml.Data.LoadMnist(files.TrainImages, files.TrainLabels), settings.TrainRows);
         var test = MnistData.Take(ml, ml.Data.LoadMnist(files.TestImages, files.TestLabels), settings.TestRows);
         Say(Invariant($"MNIST files: {Path.GetDirectoryName(files.TrainImages)}"));
