@@ -25,12 +25,18 @@ internal static class PlotFonts
 
     private static string? Choose()
     {
+        // Without font files SkiaSharp still lists one family, with an empty name and no glyphs.
         var manager = SKFontManager.Default;
-        if (manager.FontFamilyCount == 0)
-            return null;
-        string family = Preferred.FirstOrDefault(name => manager.GetFontFamilies().Contains(name, StringComparer.OrdinalIgnoreCase))
-            ?? manager.GetFamilyName(0);
-        ScottPlot.Fonts.Default = family;
-        return family;
+        foreach (string name in Preferred.Concat(manager.GetFontFamilies()))
+        {
+            using var typeface = manager.MatchFamily(name, SKFontStyle.Normal);
+            if (typeface is { GlyphCount: > 0 } && typeface.FamilyName.Equals(name, StringComparison.OrdinalIgnoreCase)
+                && typeface.GetGlyph('A') != 0)
+            {
+                ScottPlot.Fonts.Default = typeface.FamilyName;
+                return typeface.FamilyName;
+            }
+        }
+        return null;
     }
 }
