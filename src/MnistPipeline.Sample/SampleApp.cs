@@ -21,8 +21,9 @@ internal static class SampleApp
     /// <param name="output">Where results go (stdout).</param>
     /// <param name="error">Where errors go (stderr).</param>
     /// <param name="interactive">Whether <paramref name="output"/> is a terminal: a live progress bar instead of plain lines.</param>
+    /// <param name="cancel">Stops training after the current step (Program cancels it on Ctrl+C).</param>
     /// <returns>0 on success, 1 for a documented failure (data, model or image file), 2 for bad arguments, 70 for an unexpected exception (a bug: its stack trace is printed), 130 when cancelled.</returns>
-    public static int Run(string[] args, TextWriter output, TextWriter error, bool interactive = false)
+    public static int Run(string[] args, TextWriter output, TextWriter error, bool interactive = false, CancellationToken cancel = default)
     {
         // Numbers on the command line and in every output are read and written the same way everywhere.
         var previousCulture = CultureInfo.CurrentCulture;
@@ -35,12 +36,14 @@ internal static class SampleApp
             var parsed = commandLine.Root.Parse(args);
             if (parsed.Errors.Count > 0)
                 return Fail(error, BadArguments, string.Join(" ", parsed.Errors.Select(e => Flatten(e.Message))) + " (see --help)");
-            return parsed.Invoke(new InvocationConfiguration
+            // Program owns the process's signals; System.CommandLine is told not to install its own.
+            return parsed.InvokeAsync(new InvocationConfiguration
             {
                 Output = output,
                 Error = error,
                 EnableDefaultExceptionHandler = false,
-            });
+                ProcessTerminationTimeout = null,
+            }, cancel).GetAwaiter().GetResult();
         }
         catch (Exception e) when (Describe(e) is { } known)
         {
