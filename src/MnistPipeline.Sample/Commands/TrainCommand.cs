@@ -33,7 +33,7 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         var ml = new MLContext(settings.Seed);
         // Constructed before any data is read, so that a bad option fails at once.
         var trainer = CreateTrainer(ml, options);
-        Say(Invariant($"MnistPipeline sample: train, preset {settings.Preset} ({Describe(options)}), seed {settings.Seed}"));
+        Say(Invariant($"MnistPipeline sample: train, preset {settings.Preset} ({Describe(options)}), MLContext seed {settings.Seed}"));
 
         var files = MnistData.Ensure(console, settings.Common, cancel);
         var train = MnistData.Take(ml, ml.Data.LoadMnist(files.TrainImages, files.TrainLabels), settings.TrainRows);
