@@ -1,0 +1,33 @@
+using MnistPipeline.Training;
+
+namespace MnistPipeline.Sample.Commands;
+
+/// <summary>Options every command understands.</summary>
+/// <param name="DataFolder">Folder of the MNIST files; null for MnistFiles' own resolution (MNIST_DATA, then the per-user cache).</param>
+/// <param name="ModelPath">The model .zip written by train and read by evaluate and predict.</param>
+/// <param name="Threads">libtorch threads for training; null for its default (the core count).</param>
+/// <param name="Quiet">Only results: no download, training or progress lines.</param>
+/// <param name="Offline">Use only the MNIST files already in the data folder: no mirror, no npm.</param>
+internal sealed record CommonSettings(string? DataFolder, string ModelPath, int? Threads, bool Quiet, bool Offline);
+
+/// <summary>What <c>train</c> was asked to do: a preset and the values that override it.</summary>
+internal sealed record TrainSettings(
+    CommonSettings Common,
+    string Preset,
+    int? Epochs,
+    int? BatchSize,
+    double? LearningRate,
+    MlpOptimizer? Optimizer,
+    MlpLoss? Loss,
+    int[]? HiddenLayers,
+    int Seed,
+    int? TrainRows,
+    int? TestRows,
+    string? ReportFolder,
+    string CommandLine);
+
+/// <summary>What <c>evaluate</c> was asked to do.</summary>
+internal sealed record EvaluateSettings(CommonSettings Common, int? TestRows, string? ReportFolder, string CommandLine);
+
+/// <summary>What <c>predict</c> was asked to do: test-set indices and/or image files.</summary>
+internal sealed record PredictSettings(CommonSettings Common, int[] Indices, string[] Images, bool Invert);

@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MnistPipeline.Data;
+using MnistPipeline.Sample.Model;
+using MnistPipeline.Sample.Rendering;
+using MnistPipeline.Sample.Report;
+using MnistPipeline.Scoring;
+using MnistPipeline.Training;
+using MnistPipeline.Transforms;
+using static System.FormattableString;
+
+namespace MnistPipeline.Sample.Commands;
+
+/// <summary>
+/// The whole product in one run: fetch MNIST, train (the tutorial's lines as it goes), evaluate
+/// on the test set, save the model, write the report, then reload the file in a new
+/// <see cref="MLContext"/> and predict a few test digits.
+/// </summary>
+internal sealed class TrainCommand(SampleConsole console, TrainSettings settings)
+{
+    private const string LogSourcePrefix = "MnistPipeline.Mlp";
+    private const string ValidationName = "test set";
+
+    private readonly TextWriter _out = console.Out;
+    private readonly bool _quiet = settings.Common.Quiet;
+
+    public int Run(CancellationToken cancel)
+    {
+        var renderer = ProgressRenderer.For(console, _quiet);
+        var options = TrainerOptions(renderer, cancel);
+        var ml = new MLContext(settings.Seed);
+        // Constructed before any data is read, so that a bad option fails at once.
+        var trainer = CreateTrainer(ml, options);
+        Say(Invariant($"MnistPipeline sample: train, preset {settings.Preset} ({Describe(options)}), MLContext seed {settings.Seed}"));
+
+        var files = MnistData.Ensure(console, settings.Common, cancel);
+        var train = MnistData.Take(ml, ml.Data.LoadMnist(files.TrainImages, files.TrainLabels), settings.TrainRows);
+        var test = MnistData.Take(ml, ml.Data.LoadMnist(files.TestImages, files.TestLabels), settings.TestRows);
+        Say(Invariant($"MNIST files: {Path.GetDirectoryName(files.TrainImages)}"));
+
+        // Stateless preprocessing, fitted once, so the test set can be the trainer's validation data.
+        var preprocessing = ml.Transforms.ScalePixels("Pixels", "Image")
+            .Append(ml.Transforms.FlattenImage("Features", "Pixels"))
+            .Fit(train);
+        var (mlp, trainingTime) = Fit(ml, trainer, renderer, preprocessing.Transform(train), preprocessing.Transform(test));
+        using var model = preprocessing.Append(mlp);
+
+        var evaluation = DigitEvaluation.Run(ml, model, test);
+        ResultPrinter.Metrics(_out, evaluation, options.Loss == MlpLoss.SquaredError);
+
+        string modelPath = Path.GetFullPath(settings.Common.ModelPath);
+        ml.Model.SaveAtomically(model, train.Schema, modelPath);
+        _out.WriteLine();
+        _out.WriteLine(Invariant($"Model saved: {settings.Common.ModelPath} ({new FileInfo(modelPath).Length / 1024.0:N0} KiB)"));
+
+        var run = new TrainingRun(settings.Preset, options, settings.Seed, CountRows(train), ValidationName,
+            Invariant($"{DigitModel.PixelCount}-{string.Join("-", mlp.Layers.Select(l => l.OutputSize))}"),
+            mlp.ParameterCount, mlp.TrainingHistory, trainingTime);
+        WriteReport(new ReportInput("train", settings.CommandLine, DateTimeOffset.UtcNow, settings.Common.ModelPath, run, evaluation));
+
+        ShowPredictionsFromSavedModel(modelPath, test, evaluation);
+        return SampleApp.Success;
+    }
+
+    /// <summary>The preset, then every option given on the command line over it.</summary>
+    private MlpTrainer.Options TrainerOptions(ProgressRenderer renderer, CancellationToken cancel)
+    {
+        var options = settings.Preset == "recommended" ? MlpTrainer.Options.Recommended() : MlpTrainer.Options.Tutorial();
+        options.Epochs = settings.Epochs ?? options.Epochs;
+        options.BatchSize = settings.BatchSize ?? options.BatchSize;
+        options.LearningRate = settings.LearningRate ?? options.LearningRate;
+        options.Optimizer = settings.Optimizer ?? options.Optimizer;
+        options.Loss = settings.Loss ?? options.Loss;
+        options.HiddenLayers = settings.HiddenLayers ?? options.HiddenLayers;
+        options.NumberOfThreads = settings.Common.Threads;
+        options.ProgressChanged = renderer.Progress;
+        options.CancellationToken = cancel;
+        return options;
+    }
+
+    private static MlpTrainer CreateTrainer(MLContext ml, MlpTrainer.Options options)
+    {
+        try
+        {
+            return new MlpTrainer(ml, options);
+        }
+        catch (ArgumentException e)
+        {
+            // The trainer names the option; say which command-line value it came from.
+            throw new UsageException($"invalid training option: {e.Message.Split(" (Parameter")[0]}", e);
+        }
+    }
+
+    /// <summary>Trains with the test set as validation data (for the report's curves; it does not change training).</summary>
+    private static (MlpTransformer Model, TimeSpan Elapsed) Fit(MLContext ml, MlpTrainer trainer, ProgressRenderer renderer,
+        IDataView train, IDataView validation)
+    {
+        void OnLog(object? sender, LoggingEventArgs e)
+        {
+            if (e.Kind == ChannelMessageKind.Info && e.Source.StartsWith(LogSourcePrefix, StringComparison.Ordinal))
+                renderer.Line(e.RawMessage);
+        }
+
+        var clock = Stopwatch.StartNew();
+        ml.Log += OnLog;
+        try
+        {
+            return (trainer.Fit(train, validation), clock.Elapsed);
+        }
+        finally
+        {
+            ml.Log -= OnLog;
+            renderer.Finish();
+        }
+    }
+
+    private void WriteReport(ReportInput input)
+    {
+        if (settings.ReportFolder is not { } folder)
+            return;
+        if (PlotFonts.Warning is { } warning)
+            console.Error.WriteLine(warning);
+        var files = ReportWriter.Write(folder, input);
+        _out.WriteLine(Invariant($"Report: {folder}{Path.DirectorySeparatorChar} ({string.Join(", ", files)})"));
+    }
+
+    /// <summary>What a user does next: load the file in a fresh context, as another process would, and predict.</summary>
+    private void ShowPredictionsFromSavedModel(string modelPath, IDataView test, DigitEvaluation evaluation)
+    {
+        var indices = SampleCommandLine.DefaultPredictIndices.Where(i => i < evaluation.Rows).ToList();
+        bool withMistake = evaluation.Misclassified.Count > 0 && !indices.Contains(evaluation.Misclassified[0].Index);
+        if (withMistake)
+            indices.Add(evaluation.Misclassified[0].Index);
+
+        var fresh = new MLContext();
+        using var model = DigitModel.Load(fresh, modelPath);
+        var images = TestImages.Read(test, indices);
+        var predictions = model.Predict(images.Select(i => i.Pixels).ToArray());
+        _out.WriteLine();
+        _out.WriteLine(Invariant($"Reloaded {settings.Common.ModelPath} in a new MLContext; its predictions for test digits {string.Join(", ", indices)}") +
+            (withMistake ? " (the last one is its first mistake):" : ":"));
+        _out.WriteLine();
+        ResultPrinter.Predictions(_out, model, images.Select(i => (Invariant($"test #{i.Index}, true {i.Label}"), i.Pixels, (string?)i.Label)).ToArray(), predictions);
+    }
+
+    private static int CountRows(IDataView data) => (int)(data.GetRowCount() ?? data.GetColumn<uint>("Label").LongCount());
+
+    private void Say(string line)
+    {
+        if (!_quiet)
+            _out.WriteLine(line);
+    }
+
+    private static string Describe(MlpTrainer.Options o) =>
+        Invariant($"{(o.HiddenLayers.Length == 0 ? "no hidden layer" : string.Join("-", o.HiddenLayers))} {o.Activation}, {o.Optimizer} {o.LearningRate} {o.LearningRateSchedule}, ") +
+        Invariant($"{SampleCommandLine.Hyphenate(o.Loss.ToString())}, batch {o.BatchSize}, {o.Epochs} epochs{(o.Shuffle ? ", shuffled" : ", no shuffling")}");
+}
