@@ -57,38 +57,83 @@ public static class ModelFileExtensions
 
     /// <summary>
     /// Loads a model like <see cref="ModelOperationsCatalog.Load(string, out DataViewSchema)"/>,
-    /// but a file that is not a readable ML.NET model (truncated, corrupted, not a .zip, an entry
-    /// missing or damaged) fails with one <see cref="InvalidDataException"/> naming the file,
-    /// instead of the many exception types ML.NET's loaders throw. Load models only from
-    /// trusted sources: loading instantiates the types the file names.
+    /// but a file that is not a readable, intact ML.NET model (truncated, corrupted, not a .zip,
+    /// an entry missing, damaged or swapped for one that does not fit) fails with one
+    /// <see cref="InvalidDataException"/> naming the file and the cause, instead of the many
+    /// exception types ML.NET's loaders throw, or a model that loads and scores wrongly.
+    /// Load models only from trusted sources: loading instantiates the types the file names.
     /// </summary>
+    /// <remarks>
+    /// Before ML.NET reads the file, every zip entry is inflated and compared with the CRC-32 and
+    /// length in the zip directory (ML.NET does not check them: a flipped bit in a stored weight
+    /// would load), and every ONNX graph stored by an OnnxTransformer is opened by ONNX Runtime
+    /// from memory (ML.NET leaves its temporary copy behind when ONNX Runtime rejects it). After
+    /// loading, the model must accept the input schema saved with it, and a <c>Score</c> vector must
+    /// have one slot per <c>PredictedLabel</c> class. A model that passes scores rows of that schema
+    /// without load-time errors; wrong input still fails as documented for scoring.
+    /// </remarks>
     /// <param name="catalog">The model catalog (<c>mlContext.Model</c>).</param>
     /// <param name="path">The model file.</param>
     /// <param name="inputSchema">The input schema saved with the model.</param>
     /// <returns>The model; dispose it (it is an <see cref="IDisposable"/> chain) to release native sessions and temporary files.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be read.</exception>
-    /// <exception cref="InvalidDataException">The file is not a readable model.</exception>
+    /// <exception cref="InvalidDataException">The file is not a readable, intact model.</exception>
     public static ITransformer LoadChecked(this ModelOperationsCatalog catalog, string path, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path))
             throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
+        ITransformer model;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            try
+            {
+                ModelFileCheck.CheckArchive(stream);
+            }
+            catch (InvalidDataException e)
+            {
+                throw NotReadable(path, e);
+            }
+            try
+            {
+                stream.Position = 0;
+                model = catalog.Load(stream, out inputSchema);
+            }
+            catch (Exception e) when (e is not (UnauthorizedAccessException or OutOfMemoryException or OperationCanceledException))
+            {
+                ReleasePartiallyLoadedModel();
+                throw NotReadable(path, e);
+            }
+        }
+
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-            return catalog.Load(stream, out inputSchema);
+            ModelFileCheck.CheckLoadedModel(model, inputSchema);
         }
-        catch (Exception e) when (e is not (UnauthorizedAccessException or OutOfMemoryException or OperationCanceledException))
+        catch (InvalidDataException e)
         {
-            throw new InvalidDataException($"Model file '{path}' is not a readable ML.NET model: {FirstLine(e.Message)}", e);
+            (model as IDisposable)?.Dispose();
+            throw NotReadable(path, e);
         }
+        return model;
     }
 
-    private static string FirstLine(string message)
+    /// <summary>
+    /// When ML.NET fails partway through a chain, the transformers it already built are not
+    /// disposed: an OnnxTransformer's ONNX Runtime session and its temporary copy of the graph
+    /// (opened delete-on-close) stay until their finalizers run. They are unreachable once
+    /// <c>Load</c> has thrown, so one full collection releases them now instead of at some later
+    /// GC, and the temp folder does not collect a file per damaged model. Only this failure path
+    /// pays for it.
+    /// </summary>
+    private static void ReleasePartiallyLoadedModel()
     {
-        int end = message.IndexOfAny(['\r', '\n']);
-        return end < 0 ? message : message[..end];
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
     }
+
+    private static InvalidDataException NotReadable(string path, Exception e)
+        => new($"Model file '{path}' is not a readable ML.NET model: {ModelFileCheck.Describe(e)}", e);
 }
