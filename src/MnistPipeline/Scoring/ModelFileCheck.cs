@@ -32,8 +32,11 @@ internal static class ModelFileCheck
 
     private const int BufferSize = 64 * 1024;
 
-    /// <summary>Checks every entry of the model archive in <paramref name="stream"/>; leaves the stream open.</summary>
-    public static void CheckArchive(Stream stream)
+    /// <summary>
+    /// Checks every entry of the model archive in <paramref name="stream"/> (and, with
+    /// <paramref name="checkOnnx"/>, that ONNX Runtime accepts its ONNX graphs); leaves the stream open.
+    /// </summary>
+    public static void CheckArchive(Stream stream, bool checkOnnx = true)
     {
         using var archive = OpenArchive(stream);
         var buffer = new byte[BufferSize];
@@ -41,7 +44,7 @@ internal static class ModelFileCheck
         {
             if (entry.FullName.EndsWith('/'))
                 continue; // a folder entry carries no data
-            bool isOnnx = entry.Name == OnnxEntryName;
+            bool isOnnx = checkOnnx && entry.Name == OnnxEntryName;
             var (crc, length, onnx) = Inflate(entry, buffer, keep: isOnnx);
             if (length != entry.Length || crc != entry.Crc32)
             {

@@ -10,41 +10,62 @@ public static class ModelFileExtensions
     /// <summary>
     /// Saves <paramref name="model"/> like <see cref="ModelOperationsCatalog.Save(ITransformer, DataViewSchema, string)"/>,
     /// but atomically: the model is written to a temporary file in the same folder, flushed to
-    /// disk, then renamed over <paramref name="path"/>. If anything fails, an existing file at
-    /// <paramref name="path"/> is left byte-identical and no temporary file remains.
+    /// disk, read back and checked, then renamed over <paramref name="path"/>. If anything fails,
+    /// an existing file at <paramref name="path"/> is left byte-identical and no temporary file remains.
     /// </summary>
+    /// <remarks>
+    /// The check matters: ML.NET's writer ignores errors raised while it finishes the zip (the
+    /// last entry and the zip directory, written when its archive is closed), so a disk that fills
+    /// up at the end of <c>Model.Save</c> leaves a truncated file and no exception. Here such a
+    /// file fails the check and the save throws.
+    /// </remarks>
     /// <param name="catalog">The model catalog (<c>mlContext.Model</c>).</param>
     /// <param name="model">The model to save.</param>
     /// <param name="inputSchema">The schema of the model's input (usually the training data's).</param>
     /// <param name="path">The model file to create or replace.</param>
+    /// <exception cref="IOException">Writing failed, or the written file is not a complete model.</exception>
+    /// <exception cref="UnauthorizedAccessException">The folder cannot be written, or the file cannot be replaced.</exception>
     /// <example>
     /// <code>
     /// mlContext.Model.SaveAtomically(model, trainData.Schema, "mnist-mlp.zip");
     /// </code>
     /// </example>
     public static void SaveAtomically(this ModelOperationsCatalog catalog, ITransformer model, DataViewSchema inputSchema, string path)
+        => SaveAtomically(catalog, model, inputSchema, path, wrapStream: null);
+
+    /// <summary>The public save, with a hook for tests to wrap the stream ML.NET writes to (fault injection).</summary>
+    internal static void SaveAtomically(ModelOperationsCatalog catalog, ITransformer model, DataViewSchema inputSchema, string path,
+        Func<Stream, Stream>? wrapStream)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        SaveAtomically(path, stream => catalog.Save(model, inputSchema, stream));
+        SaveAtomically(path,
+            stream => catalog.Save(model, inputSchema, wrapStream is null ? stream : wrapStream(stream)),
+            stream => CheckWrittenModel(path, stream));
     }
 
     /// <summary>
     /// Writes a file atomically through <paramref name="write"/>: temporary file in the same
-    /// folder, flush to disk, rename over <paramref name="path"/>.
+    /// folder, flush to disk, <paramref name="check"/> on the written bytes (from the start),
+    /// rename over <paramref name="path"/>.
     /// </summary>
-    internal static void SaveAtomically(string path, Action<Stream> write)
+    internal static void SaveAtomically(string path, Action<Stream> write, Action<Stream>? check = null)
     {
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full)!;
         string temporary = Path.Combine(folder, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None))
             {
                 write(stream);
                 stream.Flush(flushToDisk: true);
+                if (check is not null)
+                {
+                    stream.Position = 0;
+                    check(stream);
+                }
             }
             File.Move(temporary, full, overwrite: true);
         }
@@ -52,6 +73,20 @@ public static class ModelFileExtensions
         {
             if (File.Exists(temporary))
                 File.Delete(temporary);
+        }
+    }
+
+    private static void CheckWrittenModel(string path, Stream written)
+    {
+        try
+        {
+            ModelFileCheck.CheckArchive(written, checkOnnx: false);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new IOException(
+                $"Saving the model to '{path}' failed: the file written is not a complete model ({e.Message}) " +
+                "ML.NET's writer does not report errors at the end of the file (e.g. a full disk). The previous file, if any, is unchanged.", e);
         }
     }
 
