@@ -127,7 +127,7 @@ public static class ModelFileExtensions
             {
                 ModelFileCheck.CheckArchive(stream);
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (IsDamage(e))
             {
                 throw NotReadable(path, e);
             }
@@ -136,7 +136,7 @@ public static class ModelFileExtensions
                 stream.Position = 0;
                 model = catalog.Load(stream, out inputSchema);
             }
-            catch (Exception e) when (e is not (UnauthorizedAccessException or OutOfMemoryException or OperationCanceledException))
+            catch (Exception e) when (IsDamage(e))
             {
                 ReleasePartiallyLoadedModel();
                 throw NotReadable(path, e);
@@ -154,6 +154,9 @@ public static class ModelFileExtensions
         }
         return model;
     }
+
+    /// <summary>What a damaged file can make a reader throw; not a lack of rights, memory or time.</summary>
+    private static bool IsDamage(Exception e) => e is not (UnauthorizedAccessException or OutOfMemoryException or OperationCanceledException);
 
     /// <summary>
     /// When ML.NET fails partway through a chain, the transformers it already built are not
