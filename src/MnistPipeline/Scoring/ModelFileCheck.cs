@@ -23,7 +23,10 @@ namespace MnistPipeline.Scoring;
 /// saved input schema, and a <c>Score</c> vector must have one slot per <c>PredictedLabel</c> key.</item>
 /// </list>
 /// Every failure is an <see cref="InvalidDataException"/> naming the entry and what is wrong;
-/// the caller adds the file name.
+/// the caller adds the file name. <see cref="ModelFileExtensions.SaveAtomically(ModelOperationsCatalog, ITransformer, DataViewSchema, string)"/>
+/// runs the archive check on the file it wrote, because ML.NET's writer does not report errors
+/// raised while it finishes the zip. Measured cost on the 0.88 MB MNIST model: 20-40 ms on top
+/// of ML.NET's 40-55 ms load.
 /// </summary>
 internal static class ModelFileCheck
 {
