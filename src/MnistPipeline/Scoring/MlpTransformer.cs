@@ -23,7 +23,9 @@ namespace MnistPipeline.Scoring;
 /// Dispose the transformer (or the chain that holds it) to release the ONNX Runtime session and
 /// delete the temporary .onnx file it scores from (in <see cref="MLContext.TempFilePath"/>);
 /// files of transformers never disposed are deleted when the process exits normally.
-/// A <see cref="PredictionEngine{TSrc, TDst}"/> is not thread-safe: use one per thread.
+/// A <see cref="PredictionEngine{TSrc, TDst}"/> is not thread-safe: use one per thread (or a pool).
+/// Create engines that share a model with <c>new PredictionEngineOptions { OwnsTransformer = false }</c>:
+/// by default (ML.NET 5) disposing an engine disposes the model, and every other engine on it fails.
 /// </para>
 /// </remarks>
 public sealed class MlpTransformer : ITransformer, IDisposable

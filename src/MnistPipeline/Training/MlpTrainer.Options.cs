@@ -132,8 +132,11 @@ public sealed partial class MlpTrainer
         public Action<MlpTrainingProgress>? ProgressChanged { get; set; }
 
         /// <summary>
-        /// Cancels training: checked before every step, so <c>Fit</c> throws
-        /// <see cref="OperationCanceledException"/> within one batch. Default none.
+        /// Cancels training: checked while the data is read, before every step and every
+        /// validation chunk, and once more before the model is built, so <c>Fit</c> throws
+        /// <see cref="OperationCanceledException"/> within one batch and never returns a model
+        /// after a cancellation. A cancelled <c>Fit</c> leaves nothing behind: the next one in the
+        /// same process trains as if it were the first. Default none.
         /// </summary>
         public CancellationToken CancellationToken { get; set; }
 

@@ -35,7 +35,9 @@ namespace MnistPipeline.Training;
 /// The fitted <see cref="MlpTransformer"/> scores through an ONNX graph of the trained weights,
 /// run by ML.NET's OnnxTransformer, so a saved model loads and scores in any process without
 /// TorchSharp. Fits are serialized process-wide (libtorch's thread count and global random state
-/// are process-wide); scoring is not.
+/// are process-wide): Fits started on several threads, with any <see cref="MLContext"/>s, run one
+/// after the other and give the same weights as when run alone. Scoring is not serialized: a
+/// fitted or loaded model serves many threads, each with its own <see cref="PredictionEngine{TSrc, TDst}"/>.
 /// </para>
 /// </remarks>
 /// <example>

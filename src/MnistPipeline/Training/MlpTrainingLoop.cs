@@ -109,6 +109,10 @@ internal sealed class MlpTrainingLoop
                 }
             }
 
+            // A cancellation that arrives during the last step (or from the last epoch's callback)
+            // must not hand back a model: the caller asked to stop and expects the exception.
+            _options.CancellationToken.ThrowIfCancellationRequested();
+
             if (bestWeights is not null)
             {
                 Restore(bestWeights);
@@ -191,6 +195,7 @@ internal sealed class MlpTrainingLoop
         long rows = data.Count;
         for (long start = 0; start < rows; start += EvaluationChunkRows)
         {
+            _options.CancellationToken.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
             long length = Math.Min(EvaluationChunkRows, rows - start);
             var yb = data.Labels.narrow(0, start, length);

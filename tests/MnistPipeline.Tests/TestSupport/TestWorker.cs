@@ -24,7 +24,10 @@ internal static class TestWorker
         }
     }
 
-    public static Result Run(TimeSpan timeout, params string[] args)
+    public static Result Run(TimeSpan timeout, params string[] args) => Run(timeout, environment: null, args);
+
+    /// <summary>Runs the worker with extra environment variables (e.g. TMPDIR for a private temp folder).</summary>
+    public static Result Run(TimeSpan timeout, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -32,6 +35,8 @@ internal static class TestWorker
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[name] = value;
         start.ArgumentList.Add(WorkerDll);
         foreach (string arg in args)
             start.ArgumentList.Add(arg);
