@@ -63,6 +63,7 @@ def main():
     x, y = load(args.data, "train")
     prep_seconds = time.perf_counter() - prep
     x_test, y_test = load(args.data, "t10k")
+    peak_after_prep = peak_rss_bytes()
 
     start = time.perf_counter()
     torch.manual_seed(args.seed)
@@ -121,6 +122,7 @@ def main():
         "epochSeconds": epoch_seconds,
         "testAccuracy": accuracy,
         "logLoss": log_loss,
+        "peakRssAfterPrepBytes": peak_after_prep,
         "peakRssAfterTrainBytes": peak_after_train,
         "peakRssBytes": peak_rss_bytes(),
         "modelFileBytes": size,

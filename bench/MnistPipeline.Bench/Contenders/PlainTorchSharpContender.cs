@@ -26,6 +26,7 @@ internal sealed class PlainTorchSharpContender(PlainMlpRecipe recipe) : IContend
         using var train = TrainingTensors.From(IdxArrays.Read(files.TrainImages, files.TrainLabels));
         double prepSeconds = prep.Elapsed.TotalSeconds;
         using var test = TrainingTensors.From(IdxArrays.Read(files.TestImages, files.TestLabels));
+        long? peakAfterPrep = ProcessFacts.PeakRssBytes();
 
         var clock = Stopwatch.StartNew();
         using var loop = new PlainMlpLoop(recipe, settings.Seed);
@@ -59,7 +60,10 @@ internal sealed class PlainTorchSharpContender(PlainMlpRecipe recipe) : IContend
                 ModelFileBytes = size,
                 ModelFileKind = "TorchSharp Module.save weights",
                 LoadAverage = [loadStart ?? double.NaN, ProcessFacts.LoadAverage1() ?? double.NaN],
-                Facts = new() { ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString() ?? "?" },
+                Facts = new()
+                {
+                    ["peak memory after data prep, before training"] = $"{peakAfterPrep / 1e6:F0} MB",
+                },
             };
         }
         finally

@@ -64,6 +64,7 @@ internal sealed class PyTorchContender : IContender
             Facts = new()
             {
                 ["python"] = python,
+                ["peak memory after data prep, before training"] = $"{r.GetProperty("peakRssAfterPrepBytes").GetInt64() / 1e6:F0} MB",
                 ["torch"] = r.GetProperty("torch").GetString() ?? "?",
                 ["parallel info"] = r.GetProperty("parallelInfo").GetString() ?? "?",
             },
