@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
-using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
@@ -32,7 +31,6 @@ internal static class MicroCommand
         var config = ManualConfig.Create(DefaultConfig.Instance)
             .AddJob(job)
             .AddDiagnoser(MemoryDiagnoser.Default)
-            .AddExporter(MarkdownExporter.GitHub)
             .WithArtifactsPath(artifacts);
         var summaries = BenchmarkSwitcher.FromAssembly(typeof(MicroCommand).Assembly).Run(arguments.ToArray(), config).ToArray();
         if (summaries.Length == 0)
@@ -55,12 +53,12 @@ internal static class MicroCommand
         foreach (var summary in summaries)
         {
             failed |= summary.HasCriticalValidationErrors || summary.Reports.Any(r => !r.Success);
-            string? report = Directory.Exists(summary.ResultsDirectoryPath)
-                ? Directory.GetFiles(summary.ResultsDirectoryPath, summary.Title + "*-report-github.md").FirstOrDefault()
-                : null;
-            md.AppendLine($"## {summary.BenchmarksCases.FirstOrDefault()?.Descriptor.Type.Name ?? summary.Title}");
+            // DefaultConfig's GitHub Markdown exporter writes <type full name>-report-github.md.
+            var type = summary.BenchmarksCases.FirstOrDefault()?.Descriptor.Type;
+            string report = Path.Combine(summary.ResultsDirectoryPath, $"{type?.FullName}-report-github.md");
+            md.AppendLine($"## {type?.Name ?? summary.Title}");
             md.AppendLine();
-            md.AppendLine(report is null ? "(no report written)" : File.ReadAllText(report).Trim());
+            md.AppendLine(File.Exists(report) ? File.ReadAllText(report).Trim() : $"(no report: {report} was not written)");
             md.AppendLine();
         }
         Directory.CreateDirectory(settings.OutputDirectory);
