@@ -74,7 +74,7 @@ internal static class ResultTableWriter
         {
             var m = contender.Median;
             string what = m?.Skipped is { } skipped ? $"skipped: {skipped}" : m?.Description ?? "failed";
-            md.AppendLine($"- `{contender.Contender}`: {what}{Facts(m)}");
+            md.AppendLine($"- `{contender.Contender}`: {what}{Facts(m)}{LoadAverages(contender)}");
             foreach (string error in contender.Errors)
                 md.AppendLine($"  - **error:** {error.Split('\n')[0]}");
         }
@@ -121,6 +121,13 @@ internal static class ResultTableWriter
         if (m.Facts is { Count: > 0 } facts)
             parts.AddRange(facts.Select(kv => $"{kv.Key}: {kv.Value}"));
         return parts.Count == 0 ? "" : " (" + string.Join("; ", parts) + ")";
+    }
+
+    /// <summary>The 1-minute load average at the start and end of every run: how busy the machine was.</summary>
+    private static string LoadAverages(ContenderSummary contender)
+    {
+        var runs = contender.Runs.Where(r => r.LoadAverage is { Length: 2 }).Select(r => F($"{r.LoadAverage![0]:F1}→{r.LoadAverage[1]:F1}")).ToArray();
+        return runs.Length == 0 ? "" : $"; load average during the run(s): {string.Join(", ", runs)}";
     }
 
     private static string Mb(long? bytes) => bytes is long b ? (b / 1e6).ToString("F0", Invariant) : "—";

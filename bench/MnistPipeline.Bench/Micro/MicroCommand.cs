@@ -44,7 +44,7 @@ internal static class MicroCommand
         md.AppendLine(FormattableString.Invariant($"# MnistPipeline microbenchmarks, {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC"));
         md.AppendLine();
         md.AppendLine($"- Machine: {machine.Describe()}");
-        md.AppendLine($"- Command: `dotnet run --project bench/MnistPipeline.Bench -c Release -- {string.Join(' ', commandLine)}`");
+        md.AppendLine($"- Command: `dotnet run --project bench/MnistPipeline.Bench -c Release -- {string.Join(' ', commandLine.Select(a => a.Contains(' ') ? $"\"{a}\"" : a))}`");
         md.AppendLine(FormattableString.Invariant($"- BenchmarkDotNet, in-process toolchain, {(shortRun ? "ShortRun job (3 warm-ups, 3 iterations: rough)" : "default job")}; libtorch threads {settings.Threads}; 1-minute load average at the end {ProcessFacts.LoadAverage1():F2}."));
         if (!string.IsNullOrWhiteSpace(settings.Note))
             md.AppendLine($"- **Note:** {settings.Note}");
