@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MnistPipeline.Bench.Compare;
+using MnistPipeline.Bench.Data;
+using MnistPipeline.Data;
+using MnistPipeline.Scoring;
+using MnistPipeline.Transforms;
+
+namespace MnistPipeline.Bench.Contenders;
+
+/// <summary>
+/// A contender that is an ML.NET pipeline on the same features for every trainer:
+/// <c>LoadMnist → ScalePixels("Pixels", "Image") → FlattenImage("Features", "Pixels") → trainer</c>.
+/// Measured: <c>Fit</c> on the training IDataView (train wall), Evaluate on the test set, the
+/// model saved with <c>mlContext.Model.Save</c> (.zip size), then loaded in a fresh MLContext for
+/// PredictionEngine latency and bulk Transform throughput.
+/// </summary>
+internal abstract class MlNetPipelineContender : IContender
+{
+    public abstract string Name { get; }
+
+    /// <summary>One line for the table's notes.</summary>
+    protected abstract string Description { get; }
+
+    /// <summary>Epochs the trainer runs; null for trainers without epochs.</summary>
+    protected virtual int? Epochs => null;
+
+    /// <summary>
+    /// Put a cache checkpoint before the trainer, as ML.NET's documentation advises for trainers
+    /// that make many passes over the data (SDCA, L-BFGS).
+    /// </summary>
+    protected virtual bool CacheBeforeTrainer => false;
+
+    /// <summary>The trainer, with its defaults apart from the thread count.</summary>
+    protected abstract IEstimator<ITransformer> CreateTrainer(MLContext ml, BenchSettings settings);
+
+    /// <summary>Wall times of the epochs of the last fit, when the trainer reports them.</summary>
+    protected virtual double[]? EpochSeconds => null;
+
+    /// <summary>Data preparation inside the fit, when the trainer reports it.</summary>
+    protected virtual double? DataPrepSeconds => null;
+
+    /// <summary>Facts the trainer reported (e.g. its thread count).</summary>
+    protected virtual Dictionary<string, string> Facts(MLContext ml) => [];
+
+    public ContenderResult Run(BenchSettings settings)
+    {
+        double? loadStart = ProcessFacts.LoadAverage1();
+        var files = MnistFiles.Ensure(settings.DataDirectory);
+        var ml = new MLContext(seed: settings.Seed);
+        var train = ml.Data.LoadMnist(files.TrainImages, files.TrainLabels);
+        var test = ml.Data.LoadMnist(files.TestImages, files.TestLabels);
+        var features = ml.Transforms.ScalePixels("Pixels", "Image")
+            .Append(ml.Transforms.FlattenImage("Features", "Pixels"));
+        var pipeline = CacheBeforeTrainer
+            ? features.AppendCacheCheckpoint(ml).Append(CreateTrainer(ml, settings))
+            : features.Append(CreateTrainer(ml, settings));
+
+        var clock = Stopwatch.StartNew();
+        var model = pipeline.Fit(train);
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+        long? peakAfterTrain = ProcessFacts.PeakRssBytes();
+
+        string folder = Directory.CreateTempSubdirectory("mnistpipeline-bench-").FullName;
+        try
+        {
+            var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+            string path = Path.Combine(folder, $"{Name}.zip");
+            ml.Model.Save(model, train.Schema, path);
+            long size = new FileInfo(path).Length;
+            (model as IDisposable)?.Dispose();
+
+            // A deployed application: a fresh MLContext, the saved file, raw images in.
+            var fresh = new MLContext(seed: settings.Seed);
+            var loaded = fresh.Model.LoadChecked(path, out _);
+            try
+            {
+                var freshTest = fresh.Data.LoadMnist(files.TestImages, files.TestLabels);
+                double loadedAccuracy = fresh.MulticlassClassification.Evaluate(loaded.Transform(freshTest)).MicroAccuracy;
+                var images = IdxArrays.Read(files.TestImages, files.TestLabels);
+                var (p50, p99, latencyAccuracy) = ScoringProbe.Latency(fresh, loaded, images, settings.LatencyPredictions);
+                double[] bulk = ScoringProbe.Bulk(loaded, freshTest, settings.BulkRuns);
+                long rows = train.GetRowCount() ?? 0;
+                double[]? epochs = EpochSeconds;
+                return new ContenderResult
+                {
+                    Contender = Name,
+                    Description = Description + (CacheBeforeTrainer ? "; cache checkpoint before the trainer" : ""),
+                    Threads = settings.Threads,
+                    Epochs = Epochs,
+                    TrainingRows = rows,
+                    TrainWallSeconds = trainSeconds,
+                    DataPrepSeconds = DataPrepSeconds,
+                    EpochSeconds = epochs,
+                    EpochSecondsMedian = epochs is { Length: > 0 } ? Statistics.Median(epochs) : null,
+                    TrainSamplesPerSecond = rows * (Epochs ?? 1) / trainSeconds,
+                    TestAccuracy = metrics.MicroAccuracy,
+                    LogLoss = metrics.LogLoss,
+                    LoadedModelAccuracy = loadedAccuracy,
+                    PeakRssAfterTrainBytes = peakAfterTrain,
+                    PeakRssBytes = ProcessFacts.PeakRssBytes(),
+                    ModelFileBytes = size,
+                    ModelFileKind = "ML.NET model .zip (Model.Save)",
+                    LatencyP50Microseconds = p50,
+                    LatencyP99Microseconds = p99,
+                    LatencyPredictions = settings.LatencyPredictions,
+                    LatencyAccuracy = latencyAccuracy,
+                    BulkRowsPerSecond = Statistics.Median(bulk),
+                    BulkRunsRowsPerSecond = bulk,
+                    LoadAverage = [loadStart ?? double.NaN, ProcessFacts.LoadAverage1() ?? double.NaN],
+                    Facts = Facts(ml),
+                };
+            }
+            finally
+            {
+                (loaded as IDisposable)?.Dispose();
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
