@@ -55,14 +55,22 @@ internal sealed class DigitModel : IDisposable
     /// <summary>Scores <paramref name="data"/> (which must have the <c>Image</c> column).</summary>
     public IDataView Score(IDataView data) => Transformer.Transform(data);
 
-    /// <summary>Predicts each 784-pixel image (row-major, 0 = black background).</summary>
+    /// <summary>
+    /// Predicts each 784-pixel image (row-major, 0 = black background) one at a time with a
+    /// <see cref="PredictionEngine{TSrc, TDst}"/>, the way a service scores single requests.
+    /// </summary>
     public IReadOnlyList<DigitPrediction> Predict(IReadOnlyList<byte[]> images)
     {
-        var rows = images.Select(pixels => new ImageRow { Image = pixels }).ToArray();
-        var scored = Score(_ml.Data.LoadFromEnumerable(rows));
-        var scores = scored.GetColumn<float[]>(ScoreColumn).ToArray();
-        var keys = scored.GetColumn<uint>(PredictedLabelColumn).ToArray();
-        return scores.Select((s, i) => DigitPrediction.From(s, keys[i], ClassNames)).ToArray();
+        // The engine must not dispose the model it borrows (ML.NET's default would).
+        using var engine = _ml.Model.CreatePredictionEngine<ImageRow, ScoredRow>(Transformer,
+            new PredictionEngineOptions { OwnsTransformer = false });
+        var result = new List<DigitPrediction>(images.Count);
+        foreach (byte[] pixels in images)
+        {
+            var scored = engine.Predict(new ImageRow { Image = pixels });
+            result.Add(DigitPrediction.From(scored.Score, scored.PredictedLabel, ClassNames));
+        }
+        return result;
     }
 
     public void Dispose() => (Transformer as IDisposable)?.Dispose();
@@ -126,5 +134,12 @@ internal sealed class DigitModel : IDisposable
     {
         [VectorType(Side, Side)]
         public byte[] Image { get; set; } = [];
+    }
+
+    private sealed class ScoredRow
+    {
+        public float[] Score { get; set; } = [];
+
+        public uint PredictedLabel { get; set; }
     }
 }

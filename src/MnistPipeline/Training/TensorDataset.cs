@@ -94,8 +94,10 @@ internal sealed class TensorDataset : IDisposable
     }
 
     /// <summary>
-    /// Collects feature rows: straight into one tensor when the row count is known (no second
-    /// copy), else into managed chunks copied once at the end.
+    /// Collects feature rows in managed chunks of <see cref="ChunkRows"/> rows. When the row
+    /// count is known, each full chunk is copied straight into one preallocated tensor (one
+    /// native call per chunk, not per row, and no second full copy); otherwise the chunks are
+    /// kept and copied once at the end.
     /// </summary>
     private sealed class RowSink : IDisposable
     {
@@ -103,6 +105,7 @@ internal sealed class TensorDataset : IDisposable
         private readonly Tensor? _direct;
         private readonly List<float[]> _chunks = [];
         private long _count;
+        private long _flushed;
 
         public RowSink(long? knownRows, int width)
         {
@@ -113,25 +116,22 @@ internal sealed class TensorDataset : IDisposable
 
         public void Add(ReadOnlySpan<float> row)
         {
-            if (_direct is not null)
-            {
-                var target = MemoryMarshal.Cast<byte, float>(_direct.bytes);
-                row.CopyTo(target.Slice((int)(_count * _width), _width));
-            }
-            else
-            {
-                int inChunk = (int)(_count % ChunkRows);
-                if (inChunk == 0)
-                    _chunks.Add(new float[ChunkRows * _width]);
-                row.CopyTo(_chunks[^1].AsSpan(inChunk * _width));
-            }
+            int inChunk = (int)(_count % ChunkRows);
+            if (inChunk == 0 && (_direct is null || _chunks.Count == 0))
+                _chunks.Add(new float[ChunkRows * _width]);
+            row.CopyTo(_chunks[^1].AsSpan(inChunk * _width));
             _count++;
+            if (_direct is not null && _count % ChunkRows == 0)
+                FlushToDirect();
         }
 
         public Tensor ToTensor()
         {
             if (_direct is not null)
+            {
+                FlushToDirect();
                 return _count == _direct.shape[0] ? _direct : Shrink(_direct, _count);
+            }
             var result = torch.empty([_count, _width], ScalarType.Float32);
             var target = MemoryMarshal.Cast<byte, float>(result.bytes);
             for (int c = 0; c < _chunks.Count; c++)
@@ -144,6 +144,17 @@ internal sealed class TensorDataset : IDisposable
         }
 
         public void Dispose() => _direct?.Dispose();
+
+        /// <summary>Copies the rows staged since the last flush into the preallocated tensor.</summary>
+        private void FlushToDirect()
+        {
+            long rows = _count - _flushed;
+            if (rows == 0)
+                return;
+            var target = MemoryMarshal.Cast<byte, float>(_direct!.bytes);
+            _chunks[0].AsSpan(0, (int)(rows * _width)).CopyTo(target.Slice((int)(_flushed * _width)));
+            _flushed = _count;
+        }
 
         private static Tensor Shrink(Tensor full, long rows)
         {
