@@ -81,6 +81,7 @@ public sealed class MlpTrainerMnistTests
                 for (int c = 0; c < 10; c++)
                     worst = Math.Max(worst, Math.Abs(expected[i].Score[c] - actual[i].Score[c]));
             }
+            TestContext.WriteLine($"largest score difference, fitted vs loaded, over 10,000 x 10 scores: {worst:E2}");
             Assert.IsLessThanOrEqualTo(1e-5f, worst, "largest score difference between the fitted and the loaded model");
             Assert.AreEqual(metrics.MicroAccuracy, fresh.MulticlassClassification.Evaluate(reloaded).MicroAccuracy);
 
