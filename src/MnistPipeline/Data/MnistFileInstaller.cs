@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Security.Cryptography;
 
 namespace MnistPipeline.Data;
 
@@ -60,22 +59,7 @@ internal static class MnistFileInstaller
 
     /// <summary>Copies at most <paramref name="limit"/> bytes, hashing them with SHA-256.</summary>
     public static string CopyHashing(Stream source, Stream destination, long limit, CancellationToken cancellationToken, out long length)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[BufferSize];
-        length = 0;
-        while (length < limit)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            int read = source.Read(buffer, 0, (int)Math.Min(buffer.Length, limit - length));
-            if (read == 0)
-                break;
-            sha.AppendData(buffer, 0, read);
-            destination.Write(buffer, 0, read);
-            length += read;
-        }
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
-    }
+        => MnistFileVerifier.HashStream(source, limit, cancellationToken, out length, copyTo: destination);
 
     /// <summary>Deletes a temporary file if it exists; a failure to clean up must not hide the real outcome.</summary>
     public static void TryDelete(string path)

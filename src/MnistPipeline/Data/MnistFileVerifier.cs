@@ -93,8 +93,12 @@ internal static class MnistFileVerifier
             && BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]) == length;
     }
 
-    /// <summary>Hashes at most <paramref name="limit"/> bytes of <paramref name="stream"/> (and feeds <paramref name="crc"/> if given).</summary>
-    internal static string HashStream(Stream stream, long limit, CancellationToken cancellationToken, out long length, Crc32? crc = null)
+    /// <summary>
+    /// Hashes at most <paramref name="limit"/> bytes of <paramref name="stream"/> with SHA-256, also
+    /// feeding <paramref name="crc"/> and copying to <paramref name="copyTo"/> when given.
+    /// </summary>
+    internal static string HashStream(Stream stream, long limit, CancellationToken cancellationToken, out long length,
+        Crc32? crc = null, Stream? copyTo = null)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[BufferSize];
@@ -107,6 +111,7 @@ internal static class MnistFileVerifier
                 break;
             sha.AppendData(buffer, 0, read);
             crc?.Append(buffer.AsSpan(0, read));
+            copyTo?.Write(buffer, 0, read);
             length += read;
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
