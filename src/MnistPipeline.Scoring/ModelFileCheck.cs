@@ -33,6 +33,10 @@ internal static class ModelFileCheck
     /// <summary>Name of the zip entry in which ML.NET's OnnxTransformer stores its ONNX model (int32 length, then the bytes).</summary>
     internal const string OnnxEntryName = "OnnxModel";
 
+    /// <summary>ML.NET's default names of a classifier's outputs, which the consistency check compares.</summary>
+    private const string ScoreColumn = "Score";
+    private const string PredictedLabelColumn = "PredictedLabel";
+
     private const int BufferSize = 64 * 1024;
 
     /// <summary>
@@ -76,12 +80,12 @@ internal static class ModelFileCheck
 
         // Multiclass scorers (ML.NET's and MlpTransformer) give one score per class, and the
         // predicted label's key type has one value per class.
-        if (output.GetColumnOrNull(MlpScoringChain.ScoreColumn) is { Type: VectorDataViewType { IsKnownSize: true } score }
-            && output.GetColumnOrNull(MlpScoringChain.PredictedLabelColumn) is { Type: KeyDataViewType key }
+        if (output.GetColumnOrNull(ScoreColumn) is { Type: VectorDataViewType { IsKnownSize: true } score }
+            && output.GetColumnOrNull(PredictedLabelColumn) is { Type: KeyDataViewType key }
             && (ulong)score.Size != key.Count)
         {
             throw new InvalidDataException(
-                $"the model's outputs disagree: '{MlpScoringChain.ScoreColumn}' has {score.Size} slots but '{MlpScoringChain.PredictedLabelColumn}' has {key.Count} classes; its parts do not fit together.");
+                $"the model's outputs disagree: '{ScoreColumn}' has {score.Size} slots but '{PredictedLabelColumn}' has {key.Count} classes; its parts do not fit together.");
         }
     }
 
