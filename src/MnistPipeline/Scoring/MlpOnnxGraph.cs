@@ -43,8 +43,8 @@ internal static class MlpOnnxGraph
         });
         model.WriteMessage(14, entry =>
         {
-            entry.WriteString(1, MlpModelFormat.MetadataVersionKey);
-            entry.WriteString(2, MlpModelFormat.Version);
+            entry.WriteString(1, ModelFormat.MetadataVersionKey);
+            entry.WriteString(2, ModelFormat.Version);
         });
         return model.ToArray();
     }
@@ -68,7 +68,7 @@ internal static class MlpOnnxGraph
         }
         WriteNode(graph, "Softmax", [current], ["mlp_probabilities"], ("axis", 1));
         WriteNode(graph, "Reshape", ["mlp_probabilities", "mlp_shape_flat"], [scoreColumn]);
-        WriteNode(graph, "ArgMax", ["mlp_probabilities"], [MlpModelFormat.ClassIndexVectorColumn], ("axis", 1), ("keepdims", 0));
+        WriteNode(graph, "ArgMax", ["mlp_probabilities"], [ModelFormat.ClassIndexVectorColumn], ("axis", 1), ("keepdims", 0));
 
         graph.WriteString(2, "mlp");
         WriteInt64Tensor(graph, "mlp_shape_row", [1, inputSize]);
@@ -80,7 +80,7 @@ internal static class MlpOnnxGraph
         }
         WriteValueInfo(graph, 11, featureColumn, Float, inputSize);
         WriteValueInfo(graph, 12, scoreColumn, Float, classCount);
-        WriteValueInfo(graph, 12, MlpModelFormat.ClassIndexVectorColumn, Int64, 1);
+        WriteValueInfo(graph, 12, ModelFormat.ClassIndexVectorColumn, Int64, 1);
     }
 
     private static string OnnxOperator(MlpActivation activation) => activation switch

@@ -10,7 +10,7 @@ namespace MnistPipeline.Scoring;
 /// types are internal), so <see cref="MlpTransformer"/> saves this chain instead:
 /// <code>
 /// OnnxTransformer      Features -> Score (Vector&lt;Single, k&gt;), MlpClassIndexVector (Vector&lt;Int64, 1&gt;)
-/// CustomMapping        MlpClassIndexVector -> MlpClassIndex (Int64)          contract MnistPipeline.MlpClassIndex.v1
+/// CustomMapping        MlpClassIndexVector -> MlpClassIndex (Int64)          contract MnistPipeline.ClassIndex.v2
 /// ValueMapping         MlpClassIndex -> MlpPredictedValue (the label's key value of that class)
 /// ValueToKeyMapping    MlpPredictedValue -> PredictedLabel (key, terms = the label's key values in key order)
 /// ColumnSelecting      drops the three helper columns
@@ -30,7 +30,7 @@ internal static class MlpScoringChain
         {
             ModelFile = onnxModelPath,
             InputColumns = [featureColumn],
-            OutputColumns = [ScoreColumn, MlpModelFormat.ClassIndexVectorColumn],
+            OutputColumns = [ScoreColumn, ModelFormat.ClassIndexVectorColumn],
             // OnnxTransformer runs one row per session call: a matrix-vector product too small
             // for a thread pool, whose hand-offs cost more than they save (measured: 1 thread
             // scores about 1.5x the rows per second of ONNX Runtime's default). ML.NET does not
@@ -38,12 +38,12 @@ internal static class MlpScoringChain
             IntraOpNumThreads = 1,
             InterOpNumThreads = 1,
         });
-        var toScalar = ml.Transforms.CustomMapping(new MlpClassIndexMapping().GetMapping(), MlpModelFormat.ClassIndexContract);
+        var toScalar = ml.Transforms.CustomMapping(new ClassIndexMapping().GetMapping(), ModelFormat.ClassIndexContract);
         var estimator = onnx.Append(toScalar)
-            .Append(labels.MapIndexToValue(ml, MlpModelFormat.PredictedValueColumn, MlpModelFormat.ClassIndexColumn))
-            .Append(labels.MapValueToKey(ml, PredictedLabelColumn, MlpModelFormat.PredictedValueColumn))
+            .Append(labels.MapIndexToValue(ml, ModelFormat.PredictedValueColumn, ModelFormat.ClassIndexColumn))
+            .Append(labels.MapValueToKey(ml, PredictedLabelColumn, ModelFormat.PredictedValueColumn))
             .Append(ml.Transforms.DropColumns(
-                MlpModelFormat.ClassIndexVectorColumn, MlpModelFormat.ClassIndexColumn, MlpModelFormat.PredictedValueColumn));
+                ModelFormat.ClassIndexVectorColumn, ModelFormat.ClassIndexColumn, ModelFormat.PredictedValueColumn));
         var chain = estimator.Fit(schemaSource);
         return new TransformerChain<ITransformer>(chain.Select(t => (ITransformer)t).ToArray());
     }
