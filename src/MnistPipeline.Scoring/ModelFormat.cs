@@ -29,4 +29,31 @@ internal static class ModelFormat
 
     /// <summary>The label value (the label's KeyValues entry) of the predicted class.</summary>
     public const string PredictedValueColumn = "MnistPipelinePredictedValue";
+
+    /// <summary>Contract name of the <c>CustomMapping</c> that turns a binary classifier's one-slot outputs into ML.NET's scalar columns.</summary>
+    public const string BinaryOutputsContract = "MnistPipeline.BinaryOutputs.v2";
+
+    /// <summary>Contract name of the <c>CustomMapping</c> that turns a regressor's one-slot output into a scalar.</summary>
+    public const string RegressionOutputContract = "MnistPipeline.RegressionOutput.v2";
+
+    /// <summary>ONNX output of binary classifiers and regressors: the score as a one-slot Single vector.</summary>
+    public const string ScoreVectorColumn = "MnistPipelineScoreVector";
+
+    /// <summary>ONNX output of binary classifiers: the probability as a one-slot Single vector.</summary>
+    public const string ProbabilityVectorColumn = "MnistPipelineProbabilityVector";
+
+    /// <summary>The score as a scalar, before it is copied to the user's column name.</summary>
+    public const string ScoreColumn = "MnistPipelineScore";
+
+    /// <summary>The probability as a scalar, before it is copied to the user's column name.</summary>
+    public const string ProbabilityColumn = "MnistPipelineProbability";
+
+    /// <summary>The binary prediction (score &gt; 0), before it is copied to the user's column name.</summary>
+    public const string PredictedLabelColumn = "MnistPipelinePredictedLabel";
+
+    /// <summary>ONNX metadata key of the JSON description of the network (layers, task, head).</summary>
+    public const string MetadataNetworkKey = "mnistpipeline.network";
+
+    /// <summary>ONNX metadata key that format 1 wrote (its value was "1").</summary>
+    public const string LegacyMetadataVersionKey = "mnistpipeline.mlp.format";
 }

@@ -7,13 +7,16 @@ namespace MnistPipeline.Scoring;
 /// <summary>
 /// Part of saved-model format 1 (contract <c>MnistPipeline.MlpClassIndex.v1</c>): turns the
 /// one-slot arg-max vector of the ONNX graph into a scalar. Models saved by the first builds name
-/// it, and ML.NET finds it by that contract name when they are loaded; new models use
-/// <see cref="ClassIndexMapping"/> (format 2, assembly MnistPipeline.Scoring). Not meant to be used directly.
+/// it (and this assembly), and ML.NET finds it by that contract name when they are loaded; new
+/// models use <see cref="ClassIndexMapping"/> (format 2, assembly MnistPipeline.Scoring). Not
+/// meant to be used directly.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-[CustomMappingFactoryAttribute(MlpModelFormat.LegacyClassIndexContract)]
+[CustomMappingFactoryAttribute(ContractName)]
 public sealed class MlpClassIndexMapping : CustomMappingFactory<MlpClassIndexMapping.Input, MlpClassIndexMapping.Output>
 {
+    internal const string ContractName = "MnistPipeline.MlpClassIndex.v1";
+
     /// <inheritdoc />
     public override Action<Input, Output> GetMapping() => Map;
 

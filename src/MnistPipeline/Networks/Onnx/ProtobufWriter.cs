@@ -1,12 +1,12 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace MnistPipeline.Scoring;
+namespace MnistPipeline.Networks.Onnx;
 
 /// <summary>
 /// Just enough of the protobuf wire format to write an ONNX model: varints, length-delimited
-/// fields (strings, bytes, nested messages) and packed repeated int64. Hand-written so that the
-/// ONNX schema we depend on is visible in one place (<see cref="MlpOnnxGraph"/>).
+/// fields (strings, bytes, nested messages), fixed32 floats and packed repeated int64. Hand-written so that the
+/// ONNX schema we depend on is visible in one place (<see cref="OnnxGraphBuilder"/>).
 /// </summary>
 internal sealed class ProtobufWriter
 {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.Runtime;
+using MnistPipeline.Networks;
 using TorchSharp;
 using static System.FormattableString;
 using static TorchSharp.torch;
@@ -7,36 +8,37 @@ using static TorchSharp.torch;
 namespace MnistPipeline.Training;
 
 /// <summary>
-/// The TorchSharp training loop: epochs of mini-batch steps over tensors already in memory,
-/// one dispose scope per step (so native memory does not grow from step to step), then an
-/// optional validation pass per epoch with early stopping.
+/// The training loop of every network: epochs of mini-batch steps with one dispose scope per
+/// step, a learning-rate schedule, validation after every epoch with early stopping that keeps
+/// the best weights, progress in the log and in the callbacks, cancellation within one step.
 /// </summary>
-internal sealed class MlpTrainingLoop
+internal sealed class TrainingLoop
 {
-    private const int EvaluationChunkRows = 8192;
+    /// <summary>Rows per forward pass when measuring validation data (bounded memory).</summary>
+    private const long EvaluationChunkRows = 8192;
 
-    private readonly MlpModule _module;
-    private readonly MlpTrainer.Options _options;
-    private readonly int _classCount;
+    private readonly NetworkModule _module;
+    private readonly NetworkTrainerOptions _options;
+    private readonly TrainingTask _task;
     private readonly Generator _generator;
     private readonly IChannel _channel;
     private readonly Device _device;
 
-    public MlpTrainingLoop(MlpModule module, MlpTrainer.Options options, int classCount, Generator generator,
+    public TrainingLoop(NetworkModule module, NetworkTrainerOptions options, TrainingTask task, Generator generator,
         IChannel channel, Device device)
     {
         _module = module;
         _options = options;
-        _classCount = classCount;
+        _task = task;
         _generator = generator;
         _channel = channel;
         _device = device;
     }
 
     /// <summary>Trains <see cref="_module"/> in place; returns the per-epoch metrics.</summary>
-    public IReadOnlyList<MlpEpochMetrics> Run(TensorDataset train, TensorDataset? validation)
+    public IReadOnlyList<EpochMetrics> Run(TensorDataset train, TensorDataset? validation)
     {
-        var history = new List<MlpEpochMetrics>();
+        var history = new List<EpochMetrics>();
         long rows = train.Count;
         int batch = _options.BatchSize;
         long stepsPerEpoch = (rows + batch - 1) / batch;
@@ -44,7 +46,7 @@ internal sealed class MlpTrainingLoop
         var x = train.Features;
         var y = train.Labels;
 
-        using var optimizer = CreateOptimizer();
+        using var updater = ParameterUpdater.Create(_options.Optimizer, _module.parameters().ToArray(), _options.Momentum, _options.WeightDecay);
         var clock = Stopwatch.StartNew();
         var window = new AccuracyWindow();
         double bestValidationLoss = double.PositiveInfinity;
@@ -67,16 +69,14 @@ internal sealed class MlpTrainingLoop
                     _options.CancellationToken.ThrowIfCancellationRequested();
                     long length = Math.Min(batch, rows - start);
                     double learningRate = LearningRateAt(step, totalSteps);
-                    foreach (var group in optimizer.ParamGroups)
-                        group.LearningRate = learningRate;
 
-                    var (loss, hits) = Step(optimizer, x, y, permutation, start, length, epoch, step);
+                    var (loss, hits) = Step(updater, learningRate, x, y, permutation, start, length, epoch, step);
                     lossSum += loss * length;
                     correct += hits;
                     window.Add(hits, length);
 
                     if (step % _options.LogEveryNSteps == 0)
-                        ReportProgress(epoch, step, totalSteps, loss, window.TakeAccuracy(), clock.Elapsed);
+                        ReportProgress(epoch, step, totalSteps, loss, _task.HasAccuracy ? window.TakeAccuracy() : null, clock.Elapsed);
                 }
 
                 double? validationLoss = null, validationAccuracy = null;
@@ -96,7 +96,7 @@ internal sealed class MlpTrainingLoop
                     }
                 }
 
-                var metrics = new MlpEpochMetrics(epoch, _options.Epochs, lossSum / rows, (double)correct / rows,
+                var metrics = new EpochMetrics(epoch, _options.Epochs, lossSum / rows, _task.HasAccuracy ? (double)correct / rows : null,
                     validationLoss, validationAccuracy, LearningRateAt(step - 1, totalSteps), epochClock.Elapsed);
                 history.Add(metrics);
                 _channel.Info(MessageSensitivity.None, FormatEpoch(metrics));
@@ -138,7 +138,7 @@ internal sealed class MlpTrainingLoop
             return order.to(_device);
     }
 
-    private (float Loss, long Correct) Step(optim.Optimizer optimizer, Tensor x, Tensor y, Tensor? permutation,
+    private (float Loss, long Correct) Step(ParameterUpdater updater, double learningRate, Tensor x, Tensor y, Tensor? permutation,
         long start, long length, int epoch, long step)
     {
         using var scope = torch.NewDisposeScope();
@@ -155,38 +155,20 @@ internal sealed class MlpTrainingLoop
             yb = y.index_select(0, index);
         }
 
-        var logits = _module.forward(xb);
-        var loss = Loss(logits, yb, training: true);
+        var outputs = _module.forward(xb);
+        var loss = _task.TrainingLoss(outputs, yb);
         float lossValue = loss.item<float>();
         if (!float.IsFinite(lossValue))
-            throw new InvalidOperationException(Invariant($"Training diverged: the loss is {lossValue} at epoch {epoch}, step {step}. Lower LearningRate (now {_options.LearningRate}) or check the features for extreme values (scale pixels to 0..1)."));
+            throw new InvalidOperationException(Invariant($"Training diverged: the loss is {lossValue} at epoch {epoch}, step {step}. Lower LearningRate (now {_options.LearningRate}) or check the features for extreme values (scale them to about 0..1 or standardize them)."));
 
-        optimizer.zero_grad();
+        _module.zero_grad();
         loss.backward();
-        optimizer.step();
-        long hits = logits.argmax(1).eq(yb).sum().item<long>();
+        updater.StepFromAutograd(learningRate);
+        long hits = _task.HasAccuracy ? _task.CorrectCount(outputs, yb).item<long>() : 0;
         return (lossValue, hits);
     }
 
-    /// <summary>Batch-mean loss (training) or summed loss (evaluation) of <paramref name="logits"/>.</summary>
-    private Tensor Loss(Tensor logits, Tensor labels, bool training)
-    {
-        var reduction = training ? nn.Reduction.Mean : nn.Reduction.Sum;
-        switch (_options.Loss)
-        {
-            case MlpLoss.CrossEntropy:
-                return nn.functional.cross_entropy(logits, labels, reduction: reduction,
-                    label_smoothing: training ? _options.LabelSmoothing : 0.0);
-            case MlpLoss.SquaredError:
-                var oneHot = nn.functional.one_hot(labels, _classCount).to(ScalarType.Float32);
-                var sum = (logits - oneHot).square().sum();
-                return training ? sum / labels.shape[0] : sum;
-            default:
-                throw new InvalidOperationException($"Unknown loss {_options.Loss}.");
-        }
-    }
-
-    private (double Loss, double Accuracy) Evaluate(TensorDataset data)
+    private (double Loss, double? Accuracy) Evaluate(TensorDataset data)
     {
         _module.eval();
         using var noGrad = torch.no_grad();
@@ -199,44 +181,35 @@ internal sealed class MlpTrainingLoop
             using var scope = torch.NewDisposeScope();
             long length = Math.Min(EvaluationChunkRows, rows - start);
             var yb = data.Labels.narrow(0, start, length);
-            var logits = _module.forward(data.Features.narrow(0, start, length));
-            lossSum += Loss(logits, yb, training: false).item<float>();
-            correct += logits.argmax(1).eq(yb).sum().item<long>();
+            var outputs = _module.forward(data.Features.narrow(0, start, length));
+            lossSum += _task.SummedLoss(outputs, yb).item<float>();
+            if (_task.HasAccuracy)
+                correct += _task.CorrectCount(outputs, yb).item<long>();
         }
         _module.train();
-        return (lossSum / rows, (double)correct / rows);
-    }
-
-    private optim.Optimizer CreateOptimizer()
-    {
-        var parameters = _module.parameters();
-        return _options.Optimizer switch
-        {
-            MlpOptimizer.Sgd => optim.SGD(parameters, _options.LearningRate, momentum: _options.Momentum, weight_decay: _options.WeightDecay),
-            MlpOptimizer.Adam when _options.WeightDecay > 0 => optim.AdamW(parameters, _options.LearningRate, weight_decay: _options.WeightDecay),
-            MlpOptimizer.Adam => optim.Adam(parameters, _options.LearningRate),
-            _ => throw new InvalidOperationException($"Unknown optimizer {_options.Optimizer}."),
-        };
+        return (lossSum / rows, _task.HasAccuracy ? (double)correct / rows : null);
     }
 
     private double LearningRateAt(long step, long totalSteps) => _options.LearningRateSchedule switch
     {
-        MlpLearningRateSchedule.Cosine => _options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Max(step, 0) / totalSteps)),
+        LearningRateSchedule.Cosine => _options.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * Math.Max(step, 0) / totalSteps)),
         _ => _options.LearningRate,
     };
 
-    private void ReportProgress(int epoch, long step, long totalSteps, float loss, double accuracy, TimeSpan elapsed)
+    private void ReportProgress(int epoch, long step, long totalSteps, float loss, double? accuracy, TimeSpan elapsed)
     {
-        _channel.Info(MessageSensitivity.None, Invariant($"Step {step}: Loss is: {loss:F4} Accuracy: {accuracy:F4}"));
-        _options.ProgressChanged?.Invoke(new MlpTrainingProgress(epoch, _options.Epochs, step, totalSteps, loss, accuracy, elapsed));
+        string accuracyText = accuracy is double a ? Invariant($" Accuracy: {a:F4}") : "";
+        _channel.Info(MessageSensitivity.None, Invariant($"Step {step}: Loss is: {loss:F4}{accuracyText}"));
+        _options.ProgressChanged?.Invoke(new TrainingProgress(epoch, _options.Epochs, step, totalSteps, loss, accuracy, elapsed));
     }
 
-    private static string FormatEpoch(MlpEpochMetrics m)
+    private static string FormatEpoch(EpochMetrics m)
     {
+        string training = m.TrainingAccuracy is double ta ? Invariant($"training loss {m.TrainingLoss:F4}, accuracy {ta:F4}") : Invariant($"training loss {m.TrainingLoss:F4}");
         string validation = m.ValidationLoss is double vl
-            ? Invariant($"; validation loss {vl:F4}, accuracy {m.ValidationAccuracy:F4}")
+            ? m.ValidationAccuracy is double va ? Invariant($"; validation loss {vl:F4}, accuracy {va:F4}") : Invariant($"; validation loss {vl:F4}")
             : "";
-        return Invariant($"Epoch {m.Epoch}/{m.Epochs}: training loss {m.TrainingLoss:F4}, accuracy {m.TrainingAccuracy:F4}{validation}; {m.Elapsed.TotalSeconds:F2} s");
+        return Invariant($"Epoch {m.Epoch}/{m.Epochs}: {training}{validation}; {m.Elapsed.TotalSeconds:F2} s");
     }
 
     private Dictionary<string, Tensor> Snapshot(Dictionary<string, Tensor>? previous)

@@ -1,7 +1,7 @@
 namespace MnistPipeline.Training;
 
 /// <summary>The gradient-descent method.</summary>
-public enum MlpOptimizer
+public enum NetworkOptimizer
 {
     /// <summary>Stochastic gradient descent, with optional momentum.</summary>
     Sgd = 0,

@@ -1,7 +1,7 @@
 namespace MnistPipeline.Training;
 
-/// <summary>The loss that training minimizes.</summary>
-public enum MlpLoss
+/// <summary>The loss a multiclass network minimizes.</summary>
+public enum ClassificationLoss
 {
     /// <summary>Softmax cross-entropy (log-loss) of the logits, averaged over the batch.</summary>
     CrossEntropy = 0,

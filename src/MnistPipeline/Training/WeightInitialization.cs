@@ -1,7 +1,7 @@
 namespace MnistPipeline.Training;
 
-/// <summary>How the weights and biases of every layer are initialized.</summary>
-public enum MlpWeightInitialization
+/// <summary>How the weights and biases of every layer are initialized (before training, unless a warm start gives them).</summary>
+public enum WeightInitialization
 {
     /// <summary>
     /// Glorot (Xavier) uniform weights in ±sqrt(6 / (fanIn + fanOut)) and zero biases: the

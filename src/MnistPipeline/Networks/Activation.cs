@@ -1,7 +1,7 @@
-namespace MnistPipeline.Training;
+namespace MnistPipeline.Networks;
 
-/// <summary>The non-linearity applied after every hidden layer of the perceptron.</summary>
-public enum MlpActivation
+/// <summary>The non-linearity applied after a hidden layer.</summary>
+public enum Activation
 {
     /// <summary>max(0, x): the default, as in the Keras tutorial.</summary>
     Relu = 0,

@@ -1,7 +1,7 @@
 namespace MnistPipeline.Training;
 
 /// <summary>How the learning rate changes during training.</summary>
-public enum MlpLearningRateSchedule
+public enum LearningRateSchedule
 {
     /// <summary>The learning rate stays at its initial value.</summary>
     Constant = 0,

@@ -1,0 +1,158 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MnistPipeline.Networks;
+using MnistPipeline.Schema;
+using MnistPipeline.Scoring;
+
+namespace MnistPipeline.Training;
+
+/// <summary>
+/// Trains a multilayer perceptron for binary classification with TorchSharp (libtorch), as an
+/// ML.NET estimator whose outputs are those of ML.NET's binary classifiers.
+/// </summary>
+/// <remarks>
+/// <para>Input and output columns:</para>
+/// <list type="table">
+/// <listheader><term>Column</term><description>Type</description></listheader>
+/// <item><term>Features (input)</term><description>known-size vector of <see cref="float"/></description></item>
+/// <item><term>Label (input, training only)</term><description><see cref="bool"/></description></item>
+/// <item><term>Score (output)</term><description><see cref="float"/>: the logit (unbounded; &gt; 0 means true)</description></item>
+/// <item><term>Probability (output)</term><description><see cref="float"/>: the calibrated probability of true</description></item>
+/// <item><term>PredictedLabel (output)</term><description><see cref="bool"/>: <c>Score &gt; 0</c></description></item>
+/// </list>
+/// <para>Trainer characteristics:</para>
+/// <list type="table">
+/// <item><term>Machine learning task</term><description>binary classification</description></item>
+/// <item><term>Is normalization required?</term><description>yes: standardize the features (<c>NormalizeMeanVariance</c>) or scale them to about 0..1</description></item>
+/// <item><term>Is caching required?</term><description>no: the training data is read once into memory</description></item>
+/// <item><term>Required NuGet in addition to Microsoft.ML</term><description>MnistPipeline, and a libtorch backend (e.g. TorchSharp-cpu) in the application</description></item>
+/// <item><term>Exportable to ONNX</term><description>yes: <see cref="NetworkTransformer{TModel}.ExportOnnx(string)"/></description></item>
+/// </list>
+/// <para>
+/// Trained with the logistic loss (cross-entropy of the sigmoid). <c>mlContext.BinaryClassification.Evaluate</c>
+/// and <c>CrossValidate</c> work on its output as on ML.NET's own binary classifiers.
+/// Everything else (warm start, saving, scoring) is as for <see cref="MlpTrainer"/>.
+/// </para>
+/// </remarks>
+/// <example>
+/// <code>
+/// var pipeline = ml.Transforms.NormalizeMeanVariance("Features")
+///     .Append(new MlpBinaryTrainer(ml, labelColumnName: "IsMalignant", hiddenLayers: [64, 32]));
+/// var cv = ml.BinaryClassification.CrossValidate(data, pipeline, numberOfFolds: 5, labelColumnName: "IsMalignant");
+/// </code>
+/// </example>
+public sealed class MlpBinaryTrainer : IEstimator<MlpBinaryTransformer>
+{
+    private readonly MLContext _mlContext;
+    private readonly IHost _host;
+    private readonly Options _options;
+
+    /// <summary>Options of <see cref="MlpBinaryTrainer"/>; a new instance holds the defaults (256-128 ReLU, Adam 0.002 with cosine decay, batch 128, 10 shuffled epochs).</summary>
+    public sealed class Options : MlpTrainerOptionsBase
+    {
+        /// <summary>Name of the probability column the fitted transformer adds. Default "Probability".</summary>
+        public string ProbabilityColumnName { get; set; } = NetworkDefaults.ProbabilityColumnName;
+
+        /// <summary>Name of the predicted-label column (Boolean) the fitted transformer adds. Default "PredictedLabel".</summary>
+        public string PredictedLabelColumnName { get; set; } = NetworkDefaults.PredictedLabelColumnName;
+
+        internal override IReadOnlyList<(string Option, string Column)> OutputColumns =>
+            [(nameof(ScoreColumnName), ScoreColumnName), (nameof(ProbabilityColumnName), ProbabilityColumnName),
+             (nameof(PredictedLabelColumnName), PredictedLabelColumnName)];
+
+        internal override void Validate()
+        {
+            base.Validate();
+            ValidateOutputColumns();
+        }
+    }
+
+    /// <summary>Creates the trainer with all options.</summary>
+    /// <param name="mlContext">The ML.NET context (seed, log, device).</param>
+    /// <param name="options">The options; copied, then validated (throws naming the first invalid option).</param>
+    public MlpBinaryTrainer(MLContext mlContext, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(options);
+        _mlContext = mlContext;
+        _host = ((IHostEnvironment)mlContext).Register("MnistPipeline.MlpBinary");
+        _options = (Options)options.Clone();
+        _options.Validate();
+    }
+
+    /// <summary>Creates the trainer with the common options; the rest keep their defaults (see <see cref="Options"/>).</summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="labelColumnName">The Boolean label column. Default "Label".</param>
+    /// <param name="featureColumnName">The Single-vector feature column. Default "Features".</param>
+    /// <param name="hiddenLayers">Units of each hidden layer. Default [256, 128].</param>
+    /// <param name="epochs">Passes over the data. Default 10.</param>
+    /// <param name="batchSize">Rows per step. Default 128.</param>
+    /// <param name="learningRate">Initial learning rate. Default 0.002.</param>
+    public MlpBinaryTrainer(MLContext mlContext,
+        string labelColumnName = NetworkDefaults.LabelColumnName,
+        string featureColumnName = NetworkDefaults.FeatureColumnName,
+        int[]? hiddenLayers = null,
+        int epochs = NetworkDefaults.Epochs,
+        int batchSize = NetworkDefaults.BatchSize,
+        double learningRate = NetworkDefaults.LearningRate)
+        : this(mlContext, new Options
+        {
+            LabelColumnName = labelColumnName,
+            FeatureColumnName = featureColumnName,
+            HiddenLayers = hiddenLayers ?? NetworkDefaults.HiddenLayers,
+            Epochs = epochs,
+            BatchSize = batchSize,
+            LearningRate = learningRate,
+        })
+    {
+    }
+
+    /// <summary>Trains on <paramref name="input"/> (and <see cref="NetworkTrainerOptions.ValidationData"/> if set).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type.</exception>
+    /// <exception cref="InvalidOperationException">No usable training rows, or the loss became NaN or infinite.</exception>
+    public MlpBinaryTransformer Fit(IDataView input) => Fit(input, _options.ValidationData, null);
+
+    /// <summary>Trains on <paramref name="trainData"/>, measuring <paramref name="validationData"/> after every epoch.</summary>
+    /// <param name="trainData">The training data.</param>
+    /// <param name="validationData">Data to measure after every epoch; null for none.</param>
+    public MlpBinaryTransformer Fit(IDataView trainData, IDataView? validationData) => Fit(trainData, validationData, null);
+
+    /// <summary>Continues training from <paramref name="modelParameters"/> (warm start); see <see cref="MlpTrainer.Fit(IDataView, MlpModelParameters)"/>.</summary>
+    /// <param name="trainData">The training data.</param>
+    /// <param name="modelParameters">The weights to start from: a binary network.</param>
+    public MlpBinaryTransformer Fit(IDataView trainData, MlpModelParameters modelParameters)
+        => Fit(trainData, _options.ValidationData, modelParameters ?? throw new ArgumentNullException(nameof(modelParameters)));
+
+    /// <summary>Trains with validation data, from <paramref name="modelParameters"/> when given (warm start).</summary>
+    /// <param name="trainData">The training data.</param>
+    /// <param name="validationData">Data to measure after every epoch; null for none.</param>
+    /// <param name="modelParameters">The weights to start from; null for a fresh network.</param>
+    public MlpBinaryTransformer Fit(IDataView trainData, IDataView? validationData, MlpModelParameters? modelParameters)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        int featureCount = ColumnCheck.FeatureVector(trainData.Schema, _options.FeatureColumnName, "training data");
+        ColumnCheck.Label(trainData.Schema, _options.LabelColumnName, LabelKind.Boolean, "training data");
+        TrainerChecks.Validation(_options, validationData, featureCount, LabelKind.Boolean, classCount: 0);
+
+        var task = TrainingTask.Binary();
+        var recipe = MlpRecipe.For(_options, task.Task, featureCount, outputSize: 1, modelParameters);
+        var result = NetworkFit.Run(_mlContext, _host, _options, task, recipe, trainData, validationData, featureCount, modelParameters);
+        return new MlpBinaryTransformer(_mlContext, (MlpModelParameters)result.Model, _options.FeatureColumnName,
+            new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, _options.ProbabilityColumnName), result.History);
+    }
+
+    /// <summary>The schema that <see cref="Fit(IDataView)"/> will produce: the input columns plus score and probability (Single) and the predicted label (Boolean).</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        ColumnCheck.FeatureVector(inputSchema, _options.FeatureColumnName);
+        ColumnCheck.Label(inputSchema, _options.LabelColumnName, LabelKind.Boolean);
+        // SchemaShape.Column cannot be constructed outside ML.NET: stock estimators describe our
+        // columns (a Boolean label converted to Single, and a copy of the Boolean label).
+        var shapeOf = _mlContext.Transforms.Conversion.ConvertType(_options.ScoreColumnName, _options.LabelColumnName, DataKind.Single)
+            .Append(_mlContext.Transforms.Conversion.ConvertType(_options.ProbabilityColumnName, _options.LabelColumnName, DataKind.Single))
+            .Append(_mlContext.Transforms.CopyColumns(_options.PredictedLabelColumnName, _options.LabelColumnName));
+        return shapeOf.GetOutputSchema(inputSchema);
+    }
+}
