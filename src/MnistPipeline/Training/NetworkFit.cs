@@ -71,7 +71,10 @@ internal static class NetworkFit
         module.to(device);
         LogHeader(channel, options, task, train, validation, module, seed, device, loadSeconds, initial is not null);
 
-        var history = new TrainingLoop(module, options, task, generator, channel, device).Run(train, validation);
+        using var updater = ParameterUpdater.Create(options.Optimizer, module.parameters().ToArray(), options.Momentum, options.WeightDecay);
+        using var step = new AutogradStep(module, task, updater);
+        channel.Info(MessageSensitivity.None, $"Training step: {step.Name}.");
+        var history = new TrainingLoop(module, step, options, task, generator, channel, device).Run(train, validation);
         var model = module.Export(task.Task).WithHead(temperature: 1, targetScale, targetOffset);
         channel.Info(MessageSensitivity.None, Invariant($"Training finished in {clock.Elapsed.TotalSeconds:F1} s."));
         return new Result(model, history);

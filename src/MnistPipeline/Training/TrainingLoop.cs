@@ -18,21 +18,33 @@ internal sealed class TrainingLoop
     private const long EvaluationChunkRows = 8192;
 
     private readonly NetworkModule _module;
+    private readonly ITrainingStep _step;
     private readonly NetworkTrainerOptions _options;
     private readonly TrainingTask _task;
     private readonly Generator _generator;
     private readonly IChannel _channel;
     private readonly Device _device;
+    private readonly IBatchAugmentation? _augmentation;
 
-    public TrainingLoop(NetworkModule module, NetworkTrainerOptions options, TrainingTask task, Generator generator,
-        IChannel channel, Device device)
+    /// <param name="module">The network, trained in place.</param>
+    /// <param name="step">How one batch is trained (gradients and update).</param>
+    /// <param name="options">Batch size, epochs, schedule, shuffling, validation, callbacks, cancellation.</param>
+    /// <param name="task">Loss and accuracy of validation.</param>
+    /// <param name="generator">The seeded generator of shuffling (and of augmentation draws).</param>
+    /// <param name="channel">The log channel.</param>
+    /// <param name="device">Where the tensors live.</param>
+    /// <param name="augmentation">Transforms each training batch's features before the step; null for none.</param>
+    public TrainingLoop(NetworkModule module, ITrainingStep step, NetworkTrainerOptions options, TrainingTask task, Generator generator,
+        IChannel channel, Device device, IBatchAugmentation? augmentation = null)
     {
         _module = module;
+        _step = step;
         _options = options;
         _task = task;
         _generator = generator;
         _channel = channel;
         _device = device;
+        _augmentation = augmentation;
     }
 
     /// <summary>Trains <see cref="_module"/> in place; returns the per-epoch metrics.</summary>
@@ -46,7 +58,6 @@ internal sealed class TrainingLoop
         var x = train.Features;
         var y = train.Labels;
 
-        using var updater = ParameterUpdater.Create(_options.Optimizer, _module.parameters().ToArray(), _options.Momentum, _options.WeightDecay);
         var clock = Stopwatch.StartNew();
         var window = new AccuracyWindow();
         double bestValidationLoss = double.PositiveInfinity;
@@ -70,7 +81,7 @@ internal sealed class TrainingLoop
                     long length = Math.Min(batch, rows - start);
                     double learningRate = LearningRateAt(step, totalSteps);
 
-                    var (loss, hits) = Step(updater, learningRate, x, y, permutation, start, length, epoch, step);
+                    var (loss, hits) = Step(learningRate, x, y, permutation, start, length, epoch, step);
                     lossSum += loss * length;
                     correct += hits;
                     window.Add(hits, length);
@@ -138,7 +149,7 @@ internal sealed class TrainingLoop
             return order.to(_device);
     }
 
-    private (float Loss, long Correct) Step(ParameterUpdater updater, double learningRate, Tensor x, Tensor y, Tensor? permutation,
+    private (float Loss, long Correct) Step(double learningRate, Tensor x, Tensor y, Tensor? permutation,
         long start, long length, int epoch, long step)
     {
         using var scope = torch.NewDisposeScope();
@@ -154,17 +165,14 @@ internal sealed class TrainingLoop
             xb = x.index_select(0, index);
             yb = y.index_select(0, index);
         }
+        if (_augmentation is not null)
+            xb = _augmentation.Augment(xb, _generator);
 
-        var outputs = _module.forward(xb);
-        var loss = _task.TrainingLoss(outputs, yb);
+        var (loss, correct) = _step.Step(xb, yb, learningRate);
         float lossValue = loss.item<float>();
         if (!float.IsFinite(lossValue))
             throw new InvalidOperationException(Invariant($"Training diverged: the loss is {lossValue} at epoch {epoch}, step {step}. Lower LearningRate (now {_options.LearningRate}) or check the features for extreme values (scale them to about 0..1 or standardize them)."));
-
-        _module.zero_grad();
-        loss.backward();
-        updater.StepFromAutograd(learningRate);
-        long hits = _task.HasAccuracy ? _task.CorrectCount(outputs, yb).item<long>() : 0;
+        long hits = correct is null ? 0 : correct.item<long>();
         return (lossValue, hits);
     }
 
