@@ -40,10 +40,41 @@ public sealed partial class MlpTrainer
             BatchSize = 32,
             Shuffle = false,
             Epochs = 10,
+            ValidationFraction = 0,
+            StandardizeFeatures = false,
         };
 
-        /// <summary>The recommended settings: the same as <c>new Options()</c>.</summary>
-        public static Options Recommended() => new();
+        /// <summary>
+        /// The recommended settings for MNIST-sized data: the defaults with 10 epochs of batch 128
+        /// (256-128 ReLU, Adam at 0.002 with cosine decay, cross-entropy).
+        /// </summary>
+        public static Options Recommended() => new()
+        {
+            Epochs = NetworkDefaults.Epochs,
+            BatchSize = NetworkDefaults.BatchSize,
+            StandardizeFeatures = false,
+        };
+
+        /// <summary>
+        /// The most accurate MNIST recipe of this library within about 5 minutes of training on 2
+        /// cores: a wider perceptron (784-1024-1024-10, dropout 0.2) trained with Adam on images
+        /// distorted afresh in every batch (shift ±2 px, rotation ±10°, scale ±10%), 30 epochs of
+        /// batch 128 with cosine decay; 5% of the training images kept out to fit the calibration
+        /// temperature. The images must be 28 × 28 (a flattened MNIST column: the shape is set here).
+        /// </summary>
+        public static Options Best() => new()
+        {
+            HiddenLayers = [1024, 1024],
+            Dropout = 0.2,
+            Optimizer = NetworkOptimizer.Adam,
+            LearningRate = 0.001,
+            LearningRateSchedule = LearningRateSchedule.Cosine,
+            BatchSize = 128,
+            Epochs = 30,
+            Augmentation = new ImageAugmentation { ImageHeight = 28, ImageWidth = 28, MaxShift = 2, MaxRotationDegrees = 10, MaxScale = 0.1 },
+            ValidationFraction = 0.05,
+            StandardizeFeatures = false,
+        };
 
         internal override IReadOnlyList<(string Option, string Column)> OutputColumns =>
             [(nameof(ScoreColumnName), ScoreColumnName), (nameof(PredictedLabelColumnName), PredictedLabelColumnName)];

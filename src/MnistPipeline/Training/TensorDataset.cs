@@ -93,6 +93,10 @@ internal sealed class TensorDataset : IDisposable
         Labels.Dispose();
     }
 
+    /// <summary>The rows at <paramref name="rows"/> (Int64 indices on the data's device) as a new dataset; this one is unchanged.</summary>
+    public TensorDataset Take(Tensor rows)
+        => new(Features.index_select(0, rows), Labels.index_select(0, rows), SkippedMissingLabel, SkippedNonFinite);
+
     /// <summary>
     /// Collects feature rows in managed chunks of <see cref="ChunkRows"/> rows. When the row
     /// count is known, each full chunk is copied straight into one preallocated tensor (one

@@ -47,14 +47,20 @@ internal sealed class TrainingLoop
         _augmentation = augmentation;
     }
 
+    /// <summary>Epochs planned: the options come with the values of <see cref="TrainingBudget"/>.</summary>
+    private int Epochs => _options.Epochs ?? throw new InvalidOperationException("The training budget sets Epochs before the loop runs.");
+
+    /// <summary>Rows per step, set as <see cref="Epochs"/>.</summary>
+    private int BatchSize => _options.BatchSize ?? throw new InvalidOperationException("The training budget sets BatchSize before the loop runs.");
+
     /// <summary>Trains <see cref="_module"/> in place; returns the per-epoch metrics.</summary>
     public IReadOnlyList<EpochMetrics> Run(TensorDataset train, TensorDataset? validation)
     {
         var history = new List<EpochMetrics>();
         long rows = train.Count;
-        int batch = _options.BatchSize;
+        int batch = BatchSize;
         long stepsPerEpoch = (rows + batch - 1) / batch;
-        long totalSteps = stepsPerEpoch * _options.Epochs;
+        long totalSteps = stepsPerEpoch * Epochs;
         var x = train.Features;
         var y = train.Labels;
 
@@ -67,7 +73,7 @@ internal sealed class TrainingLoop
 
         try
         {
-            for (int epoch = 1; epoch <= _options.Epochs; epoch++)
+            for (int epoch = 1; epoch <= Epochs; epoch++)
             {
                 var epochClock = Stopwatch.StartNew();
                 _module.train();
@@ -107,13 +113,13 @@ internal sealed class TrainingLoop
                     }
                 }
 
-                var metrics = new EpochMetrics(epoch, _options.Epochs, lossSum / rows, _task.HasAccuracy ? (double)correct / rows : null,
+                var metrics = new EpochMetrics(epoch, Epochs, lossSum / rows, _task.HasAccuracy ? (double)correct / rows : null,
                     validationLoss, validationAccuracy, LearningRateAt(step - 1, totalSteps), epochClock.Elapsed);
                 history.Add(metrics);
                 _channel.Info(MessageSensitivity.None, FormatEpoch(metrics));
                 _options.EpochCompleted?.Invoke(metrics);
 
-                if (_options.EarlyStoppingPatience is int patience && epochsSinceBest >= patience && epoch < _options.Epochs)
+                if (_options.EarlyStoppingPatience is int patience && epochsSinceBest >= patience && epoch < Epochs)
                 {
                     _channel.Info(MessageSensitivity.None, Invariant($"Early stopping after epoch {epoch}: validation loss has not improved for {patience} epoch(s) (best {bestValidationLoss:F4})."));
                     break;
@@ -208,7 +214,7 @@ internal sealed class TrainingLoop
     {
         string accuracyText = accuracy is double a ? Invariant($" Accuracy: {a:F4}") : "";
         _channel.Info(MessageSensitivity.None, Invariant($"Step {step}: Loss is: {loss:F4}{accuracyText}"));
-        _options.ProgressChanged?.Invoke(new TrainingProgress(epoch, _options.Epochs, step, totalSteps, loss, accuracy, elapsed));
+        _options.ProgressChanged?.Invoke(new TrainingProgress(epoch, Epochs, step, totalSteps, loss, accuracy, elapsed));
     }
 
     private static string FormatEpoch(EpochMetrics m)
