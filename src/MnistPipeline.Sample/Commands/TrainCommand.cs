@@ -21,7 +21,6 @@ namespace MnistPipeline.Sample.Commands;
 internal sealed class TrainCommand(SampleConsole console, TrainSettings settings)
 {
     private const string LogSourcePrefix = "MnistPipeline.Mlp";
-    private const string ValidationName = "test set";
 
     private readonly TextWriter _out = console.Out;
     private readonly bool _quiet = settings.Common.Quiet;
@@ -40,12 +39,15 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         var test = MnistData.Take(ml, ml.Data.LoadMnist(files.TestImages, files.TestLabels), settings.TestRows);
         Say(Invariant($"MNIST files: {Path.GetDirectoryName(files.TrainImages)}"));
 
-        // Stateless preprocessing, fitted once, so the test set can be the trainer's validation data.
-        var preprocessing = ml.Transforms.ScalePixels("Pixels", "Image")
+        // The test set stays out of training entirely: the trainer measures each epoch, stops early
+        // and fits its calibration temperature on rows it keeps out of the training images (the
+        // preset says how many), never on the images the model is finally evaluated on.
+        var pipeline = ml.Transforms.ScalePixels("Pixels", "Image")
             .Append(ml.Transforms.FlattenImage("Features", "Pixels"))
-            .Fit(train);
-        var (mlp, trainingTime) = Fit(ml, trainer, renderer, preprocessing.Transform(train), preprocessing.Transform(test));
-        using var model = preprocessing.Append(mlp);
+            .Append(trainer);
+        var (model, trainingTime) = Fit(ml, pipeline, renderer, train);
+        using var disposeModel = model;
+        var mlp = model.LastTransformer;
 
         var evaluation = DigitEvaluation.Run(ml, model, test);
         ResultPrinter.Metrics(_out, evaluation, options.Loss == ClassificationLoss.SquaredError);
@@ -55,9 +57,12 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         _out.WriteLine();
         _out.WriteLine(Invariant($"Model saved: {settings.Common.ModelPath} ({new FileInfo(modelPath).Length / 1024.0:N0} KiB)"));
 
-        var run = new TrainingRun(settings.Preset, options, settings.Seed, CountRows(train), ValidationName,
+        string validation = mlp.TrainingHistory.Any(m => m.ValidationLoss is not null)
+            ? mlp.Calibration?.Rows ?? "rows kept out of the training images"
+            : "none: every training image trains (the preset keeps none out)";
+        var run = new TrainingRun(settings.Preset, options, settings.Seed, CountRows(train), validation,
             Invariant($"{DigitModel.PixelCount}-{string.Join("-", mlp.Model.Layers.Select(l => l.OutputSize))}"),
-            mlp.Model.ParameterCount, mlp.TrainingHistory, trainingTime);
+            mlp.Model.ParameterCount, mlp.TrainingHistory, trainingTime, mlp.Calibration);
         WriteReport(new ReportInput("train", settings.CommandLine, DateTimeOffset.UtcNow, settings.Common.ModelPath, run, evaluation));
 
         ShowPredictionsFromSavedModel(modelPath, test, evaluation);
@@ -67,7 +72,13 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
     /// <summary>The preset, then every option given on the command line over it.</summary>
     private MlpTrainer.Options TrainerOptions(ProgressRenderer renderer, CancellationToken cancel)
     {
-        var options = settings.Preset == "recommended" ? MlpTrainer.Options.Recommended() : MlpTrainer.Options.Tutorial();
+        var options = settings.Preset switch
+        {
+            "recommended" => MlpTrainer.Options.Recommended(),
+            "best" => MlpTrainer.Options.Best(),
+            "defaults" => new MlpTrainer.Options(),
+            _ => MlpTrainer.Options.Tutorial(),
+        };
         options.Epochs = settings.Epochs ?? options.Epochs;
         options.BatchSize = settings.BatchSize ?? options.BatchSize;
         options.LearningRate = settings.LearningRate ?? options.LearningRate;
@@ -93,9 +104,9 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         }
     }
 
-    /// <summary>Trains with the test set as validation data (for the report's curves; it does not change training).</summary>
-    private static (MlpTransformer Model, TimeSpan Elapsed) Fit(MLContext ml, MlpTrainer trainer, ProgressRenderer renderer,
-        IDataView train, IDataView validation)
+    /// <summary>Fits the pipeline, showing the trainer's log lines as they come.</summary>
+    private static (TransformerChain<MlpTransformer> Model, TimeSpan Elapsed) Fit(MLContext ml, IEstimator<TransformerChain<MlpTransformer>> pipeline,
+        ProgressRenderer renderer, IDataView train)
     {
         void OnLog(object? sender, LoggingEventArgs e)
         {
@@ -107,7 +118,7 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         ml.Log += OnLog;
         try
         {
-            return (trainer.Fit(train, validation), clock.Elapsed);
+            return (pipeline.Fit(train), clock.Elapsed);
         }
         finally
         {
@@ -155,5 +166,7 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
 
     private static string Describe(MlpTrainer.Options o) =>
         Invariant($"{(o.HiddenLayers.Length == 0 ? "no hidden layer" : string.Join("-", o.HiddenLayers))} {o.Activation}, {o.Optimizer} {o.LearningRate} {o.LearningRateSchedule}, ") +
-        Invariant($"{SampleCommandLine.Hyphenate(o.Loss.ToString())}, batch {o.BatchSize}, {o.Epochs} epochs{(o.Shuffle ? ", shuffled" : ", no shuffling")}");
+        Invariant($"{SampleCommandLine.Hyphenate(o.Loss.ToString())}, batch {o.BatchSize?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "automatic"}, ") +
+        Invariant($"{o.Epochs?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "automatic"} epochs{(o.Shuffle ? ", shuffled" : ", no shuffling")}") +
+        (o.Dropout > 0 ? Invariant($", dropout {o.Dropout}") : "") + (o.Augmentation is null ? "" : ", augmented images");
 }
