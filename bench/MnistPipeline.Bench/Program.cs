@@ -4,6 +4,7 @@ using MnistPipeline.Bench.Compare;
 using MnistPipeline.Bench.Contenders;
 using MnistPipeline.Bench.DataPass;
 using MnistPipeline.Bench.Micro;
+using MnistPipeline.Bench.Tables;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -15,6 +16,9 @@ const string Usage = """
           every contender on real MNIST in fresh processes; writes DIR/<date>.md and .json (DIR: bench/results)
       micro [--short] [--threads N] [--out DIR] [BenchmarkDotNet arguments, e.g. --filter *Prediction*]
           BenchmarkDotNet microbenchmarks; writes DIR/<date>-micro.md
+      tables [--repeats N] [--seed S] [--threads N] [--out DIR] [--note TEXT] [--python PATH] [iris wine digits breast_cancer diabetes]
+          the trainers' defaults on scikit-learn's UCI tables, 5-fold on the tables' own folds, next to ML.NET's
+          trainers and scikit-learn's MLP; seeds S..S+N-1; writes DIR/<date>-tables.md and .json
       datapass [raw|gzip] [passes]
           MNIST load time, memory and pass times (see docs/data.md)
       list
@@ -48,6 +52,8 @@ try
             return ContenderCommand.RunLimit(settings, file);
         case "micro":
             return MicroCommand.Run(settings, rest, args);
+        case "tables":
+            return TablesCommand.Run(settings, rest.Count > 0 ? rest : UciTable.Names, args);
         case "datapass":
             return DataPassCommand.Run(rest, settings.DataDirectory);
         case "list":

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.ML;
+using Microsoft.ML.Data;
+using MnistPipeline.Scoring;
 using MnistPipeline.Training;
 
 namespace MnistPipeline.Bench.Contenders;
@@ -26,6 +28,9 @@ internal abstract partial class MlpTrainerContender : MlNetPipelineContender
     protected override double? DataPrepSeconds => _readSeconds;
 
     protected override Dictionary<string, string> Facts(MLContext ml) => _facts;
+
+    protected override float? Temperature(ITransformer model)
+        => model is TransformerChain<ITransformer> { LastTransformer: MlpTransformer mlp } ? mlp.Model.Temperature : null;
 
     protected override IEstimator<ITransformer> CreateTrainer(MLContext ml, BenchSettings settings)
     {
