@@ -124,12 +124,14 @@ internal sealed class SampleCommandLine
 
     private readonly Option<string[]?> _image = new("--image")
     {
-        Description = "Image files to predict: 28x28 grayscale PNG or PGM (P2/P5), white digit on black like MNIST",
+        Description = "Image files to predict: PNG, JPEG or PGM (P2/P5) of one digit, any size and colour; prepared like MNIST (light background inverted, cropped, fitted to 20x20, centred in 28x28)",
         HelpName = "file",
         AllowMultipleArgumentsPerToken = true,
     };
 
-    private readonly Option<bool> _invert = new("--invert") { Description = "Invert the image files first (for a dark digit on a light background)" };
+    private readonly Option<bool> _invert = new("--invert") { Description = "The image files show a dark digit on a light background [default: decided per image]" };
+
+    private readonly Option<bool> _asIs = new("--as-is") { Description = "Take 28x28 grayscale image files pixel for pixel, already in MNIST's format (white digit on black, unless --invert)" };
 
     private readonly SampleConsole _console;
 
@@ -164,15 +166,16 @@ internal sealed class SampleCommandLine
             Common(result), result.GetValue(_testRows), result.GetValue(_evaluateReport), Describe(result))).Run()));
         Root.Subcommands.Add(evaluate);
 
-        var predict = new Command("predict", "Predict digits with a saved model: test-set images by index, or 28x28 grayscale image files.");
+        var predict = new Command("predict", "Predict digits with a saved model: test-set images by index, or image files of digits (any size; prepared like MNIST).");
         predict.Options.Add(_index);
         predict.Options.Add(_image);
         predict.Options.Add(_invert);
+        predict.Options.Add(_asIs);
         predict.SetAction((result, _) =>
         {
             string[] images = Given(result, _image) ?? [];
             int[] indices = Given(result, _index) ?? (images.Length == 0 ? DefaultPredictIndices : []);
-            return Task.FromResult(new PredictCommand(_console, new PredictSettings(Common(result), indices, images, result.GetValue(_invert))).Run());
+            return Task.FromResult(new PredictCommand(_console, new PredictSettings(Common(result), indices, images, result.GetValue(_invert), result.GetValue(_asIs))).Run());
         });
         Root.Subcommands.Add(predict);
     }

@@ -120,12 +120,23 @@ public sealed class SampleAppErrorTests
     }
 
     [TestMethod]
-    public void Predict_ImageNot28By28_ExitCode1NamingTheSize()
+    public void Predict_AsIsImageNot28By28_ExitCode1NamingTheSize()
+    {
+        using var folder = new TempFolder();
+        string image = folder.Write("big.png", DigitFiles.GrayPng(new byte[64 * 64], 64, 64));
+        var run = SampleRun.Of("predict", "--model", folder.File("any.zip"), "--image", image, "--as-is");
+        Assert.AreEqual(SampleApp.Failure, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.ErrorLine, "64 x 64 pixels; expected 28 x 28");
+    }
+
+    [TestMethod]
+    public void Predict_BlankImage_ExitCode1SayingBlank()
     {
         using var folder = new TempFolder();
         string image = folder.Write("big.png", DigitFiles.GrayPng(new byte[64 * 64], 64, 64));
         var run = SampleRun.Of("predict", "--model", folder.File("any.zip"), "--image", image);
         Assert.AreEqual(SampleApp.Failure, run.ExitCode, run.ToString());
-        StringAssert.Contains(run.ErrorLine, "64 x 64 pixels; expected 28 x 28");
+        StringAssert.Contains(run.ErrorLine, "big.png");
+        StringAssert.Contains(run.ErrorLine, "blank image");
     }
 }

@@ -24,7 +24,8 @@ internal static class RealMnistModel
         var files = RealMnist.Files;
         var train = ml.Data.LoadMnist(files.TrainImages, files.TrainLabels);
         var options = MlpTrainer.Options.Recommended();
-        options.NumberOfThreads = 2;
+        // One thread: on 2 shared cores, two OpenMP workers wait on each other whenever another process runs (README, "Training concurrently").
+        options.NumberOfThreads = 1;
         using var model = ml.Transforms.ScalePixels("Pixels", "Image")
             .Append(ml.Transforms.FlattenImage("Features", "Pixels"))
             .Append(new MlpTrainer(ml, options))
