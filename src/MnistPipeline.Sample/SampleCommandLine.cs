@@ -9,7 +9,7 @@ using MnistPipeline.Training;
 namespace MnistPipeline.Sample;
 
 /// <summary>
-/// The sample's command line: <c>[train]</c> (the default), <c>evaluate</c> and <c>predict</c>,
+/// The sample's command line: <c>[train]</c> (the default), <c>evaluate</c>, <c>predict</c> and <c>serve</c>,
 /// their options, and the values they turn into (<see cref="TrainSettings"/> and friends).
 /// </summary>
 internal sealed class SampleCommandLine
@@ -133,12 +133,27 @@ internal sealed class SampleCommandLine
 
     private readonly Option<bool> _asIs = new("--as-is") { Description = "Take 28x28 grayscale image files pixel for pixel, already in MNIST's format (white digit on black, unless --invert)" };
 
+    // serve
+    private readonly Option<string?> _urls = new("--urls")
+    {
+        Description = $"Where to listen, ';'-separated, as ASP.NET Core apps take it [default: $ASPNETCORE_URLS, else {Serve.ServeOptions.DefaultUrls}]",
+        HelpName = "urls",
+    };
+
+    private readonly Option<int> _maxUpload = new("--max-upload-mb")
+    {
+        Description = "Largest request body in MiB; larger ones get 413",
+        HelpName = "n",
+        DefaultValueFactory = _ => 8,
+    };
+
     private readonly SampleConsole _console;
 
     public SampleCommandLine(SampleConsole console)
     {
         _console = console;
         _preset.AcceptOnlyFromAmong("tutorial", "recommended");
+        _maxUpload.CustomParser = r => ParsePositiveInt(r) ?? 0;
         foreach (var option in new[] { _threads, _epochs, _batchSize, _trainRows, _testRows })
             option.CustomParser = ParsePositiveInt;
         _learningRate.CustomParser = ParsePositiveNumber;
@@ -178,6 +193,13 @@ internal sealed class SampleCommandLine
             return Task.FromResult(new PredictCommand(_console, new PredictSettings(Common(result), indices, images, result.GetValue(_invert), result.GetValue(_asIs))).Run());
         });
         Root.Subcommands.Add(predict);
+
+        var serve = new Command("serve", "Serve the saved model over HTTP: a page to draw a digit on, POST /predict (PNG, JPEG or JSON), GET /health; a replaced model file is swapped in.");
+        serve.Options.Add(_urls);
+        serve.Options.Add(_maxUpload);
+        serve.SetAction((result, cancel) => Task.FromResult(new ServeCommand(_console, new ServeSettings(
+            Common(result), result.GetValue(_urls), result.GetValue(_maxUpload))).Run(cancel)));
+        Root.Subcommands.Add(serve);
     }
 
     public RootCommand Root { get; }

@@ -267,6 +267,61 @@ public sealed class MnistDigitImageTests
     }
 
     [TestMethod]
+    public void FromBytes_JpegSegmentLongerThanTheData_ThrowsInsteadOfHanging()
+    {
+        // StbImageSharp 2.30.16 loops forever on these 8 bytes (an APP0 segment "8,291 bytes" long).
+        byte[] bytes = [0xFF, 0xD8, 0xFF, 0xE0, 0x20, 0x63, 0x75, 0x74];
+        var run = Task.Run(() => Assert.ThrowsExactly<InvalidDataException>(() => MnistDigitImage.FromBytes(bytes, "upload")));
+        Assert.IsTrue(run.Wait(TimeSpan.FromSeconds(10)), "returned within 10 s");
+        StringAssert.Contains(run.Result.Message, "cut short");
+    }
+
+    [TestMethod]
+    [DataRow("png")]
+    [DataRow("jpeg")]
+    public void FromBytes_CutOrFlippedAnywhere_ThrowsInvalidDataOrDecodesQuickly(string format)
+    {
+        // Every cut length (step 3) and 300 seeded flips of 1-4 bytes: each input either decodes or
+        // fails with InvalidDataException, within 5 s; nothing else escapes and nothing hangs.
+        using var seven = Seven(60, 70);
+        byte[] valid = format == "png" ? SyntheticDigits.Png(seven) : SyntheticDigits.Jpeg(seven);
+        var inputs = new List<byte[]>();
+        for (int length = 0; length < valid.Length; length += 3)
+            inputs.Add(valid[..length]);
+        var random = new Random(15);
+        for (int i = 0; i < 300; i++)
+        {
+            var mutated = (byte[])valid.Clone();
+            for (int flips = random.Next(1, 5); flips > 0; flips--)
+                mutated[random.Next(mutated.Length)] = (byte)random.Next(256);
+            inputs.Add(mutated);
+        }
+        int failed = 0, decoded = 0;
+        foreach (var input in inputs)
+        {
+            var run = Task.Run(() =>
+            {
+                try
+                {
+                    MnistDigitImage.FromBytes(input, "fuzz");
+                    return true;
+                }
+                catch (InvalidDataException)
+                {
+                    return false;
+                }
+            });
+            Assert.IsTrue(run.Wait(TimeSpan.FromSeconds(5)), $"{format}: input of {input.Length} bytes did not finish within 5 s");
+            if (run.Result)
+                decoded++;
+            else
+                failed++;
+        }
+        Assert.IsGreaterThan(0, failed);
+        Assert.IsGreaterThan(0, decoded);
+    }
+
+    [TestMethod]
     public void FromFile_MissingFile_ThrowsFileNotFound()
         => Assert.ThrowsExactly<FileNotFoundException>(() => MnistDigitImage.FromFile(Path.Combine(Path.GetTempPath(), $"{Guid.NewGuid():N}.png")));
 
