@@ -45,6 +45,8 @@ public sealed class ServePageBrowserTests
         s_folder = new TempFolder();
         s_server = await DigitServer.StartAsync(new ServeOptions(RealMnistModel.Path, "http://127.0.0.1:0"), TextWriter.Null);
         s_playwright = await Playwright.CreateAsync();
+        // Expectations retry until this long (default 5 s): a shared CI machine can be slow.
+        SetDefaultExpectTimeout(20_000);
         // A persistent context in a fresh folder: Playwright takes the user-data-dir this way only.
         s_browser = await s_playwright.Chromium.LaunchPersistentContextAsync(Path.Combine(s_folder.Path, "profile"), new BrowserTypeLaunchPersistentContextOptions
         {
