@@ -145,6 +145,7 @@ public sealed partial class ConsumerAppTests
         AssertWeakExactlyWhereNeeded(SingleLibrary(trainingFolder), "publish output");
         AssertNoTorch(scoringFolder);
         Assert.IsLessThan(training / 5, scoring, "a scoring app carries no libtorch (measured: about 15x smaller)");
+        DeleteOutput(trainingFolder, scoringFolder);
     }
 
     [TestMethod]
@@ -155,6 +156,7 @@ public sealed partial class ConsumerAppTests
         Assert.IsTrue(build.Succeeded, build.ToString());
         Assert.AreEqual((ushort)0, ElfVersionNeed.ReadFlags(SingleLibrary(output), LibStdCxxVersion),
             "with the switch off the output copy keeps the package's strong requirement");
+        DeleteOutput(output);
     }
 
     [TestMethod]
@@ -164,8 +166,10 @@ public sealed partial class ConsumerAppTests
         var build = Workspace.Dotnet(app, "build", "-c", "Release");
         Assert.IsTrue(build.Succeeded, build.ToString());
         TestContext.WriteLine($"{app} built in {build.Elapsed.TotalSeconds:F1} s");
-        AssertWeakExactlyWhereNeeded(SingleLibrary(Path.Combine(Workspace.AppFolder(app), "bin", "Release", "net10.0")),
+        string output = Path.Combine(Workspace.AppFolder(app), "bin", "Release", "net10.0");
+        AssertWeakExactlyWhereNeeded(SingleLibrary(output),
             "output of an app that gets MnistPipeline only through another project (buildTransitive)");
+        DeleteOutput(output);
     }
 
     private static string Build(string app)
@@ -195,6 +199,13 @@ public sealed partial class ConsumerAppTests
         Assert.IsTrue(publish.Succeeded, publish.ToString());
         TestContext.WriteLine($"{app} published in {publish.Elapsed.TotalSeconds:F1} s");
         return Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+    }
+
+    /// <summary>Frees an output folder once checked: each libtorch copy is about 600 MB, and the disk is shared.</summary>
+    private static void DeleteOutput(params string[] folders)
+    {
+        foreach (string folder in folders)
+            Directory.Delete(folder, recursive: true);
     }
 
     private static string[] ProbeLines(string output)

@@ -56,9 +56,15 @@ internal sealed class ConsumerWorkspace
         Environment.GetEnvironmentVariable("NUGET_PACKAGES")
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
 
-    /// <summary>`dotnet build`, `publish`, … of a consumer app, with the packages' version passed in.</summary>
+    /// <summary>
+    /// `dotnet build`, `publish`, … of a consumer app, with the packages' version passed in. A
+    /// version nobody has cached makes NuGet ask every source for it; a configured source that
+    /// does not answer is tolerated (a warning), as the local feed has it and the repository's
+    /// restore has cached everything else.
+    /// </summary>
     public DotnetCli.Result Dotnet(string app, params string[] args)
-        => DotnetCli.Run(AppFolder(app), CommandTimeout, [.. args, .. DotnetCli.IsolatedBuild, $"-p:MnistPipelineVersion={Version}"]);
+        => DotnetCli.Run(AppFolder(app), CommandTimeout,
+            [.. args, .. DotnetCli.IsolatedBuild, $"-p:MnistPipelineVersion={Version}", "-p:RestoreIgnoreFailedSources=true"]);
 
     /// <summary>Runs a built app (`dotnet App.dll args`) from its folder.</summary>
     public static DotnetCli.Result RunApp(string dll, TimeSpan timeout, params string[] args)
