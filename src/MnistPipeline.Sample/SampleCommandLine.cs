@@ -66,18 +66,18 @@ internal sealed class SampleCommandLine
     private readonly Option<int?> _batchSize = new("--batch-size") { Description = "Images per training step [default: the preset's, 32 or 128]", HelpName = "n" };
     private readonly Option<double?> _learningRate = new("--learning-rate") { Description = "Initial learning rate [default: the preset's, 0.01 or 0.002]", HelpName = "rate" };
 
-    private readonly Option<MlpOptimizer?> _optimizer = new("--optimizer")
+    private readonly Option<NetworkOptimizer?> _optimizer = new("--optimizer")
     {
         Description = "sgd or adam [default: the preset's]",
         HelpName = "sgd|adam",
-        CustomParser = ParseEnum<MlpOptimizer>,
+        CustomParser = ParseEnum<NetworkOptimizer>,
     };
 
-    private readonly Option<MlpLoss?> _loss = new("--loss")
+    private readonly Option<ClassificationLoss?> _loss = new("--loss")
     {
         Description = "cross-entropy or squared-error [default: the preset's]",
         HelpName = "cross-entropy|squared-error",
-        CustomParser = ParseEnum<MlpLoss>,
+        CustomParser = ParseEnum<ClassificationLoss>,
     };
 
     private readonly Option<int[]?> _hidden = new("--hidden")

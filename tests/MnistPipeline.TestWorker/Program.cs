@@ -52,7 +52,7 @@ static int TrainHash(int seed, int threads)
     var options = new MlpTrainer.Options { HiddenLayers = [32, 16], Epochs = 3, BatchSize = 32, Seed = seed, NumberOfThreads = threads, Dropout = 0.1 };
     using var model = new MlpTrainer(ml, options).Fit(data);
     using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    foreach (var layer in model.Layers)
+    foreach (var layer in model.Model.Layers)
     {
         sha.AppendData(MemoryMarshal.AsBytes(layer.Weights.Span));
         sha.AppendData(MemoryMarshal.AsBytes(layer.Bias.Span));

@@ -48,7 +48,7 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         using var model = preprocessing.Append(mlp);
 
         var evaluation = DigitEvaluation.Run(ml, model, test);
-        ResultPrinter.Metrics(_out, evaluation, options.Loss == MlpLoss.SquaredError);
+        ResultPrinter.Metrics(_out, evaluation, options.Loss == ClassificationLoss.SquaredError);
 
         string modelPath = Path.GetFullPath(settings.Common.ModelPath);
         ml.Model.SaveAtomically(model, train.Schema, modelPath);
@@ -56,8 +56,8 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         _out.WriteLine(Invariant($"Model saved: {settings.Common.ModelPath} ({new FileInfo(modelPath).Length / 1024.0:N0} KiB)"));
 
         var run = new TrainingRun(settings.Preset, options, settings.Seed, CountRows(train), ValidationName,
-            Invariant($"{DigitModel.PixelCount}-{string.Join("-", mlp.Layers.Select(l => l.OutputSize))}"),
-            mlp.ParameterCount, mlp.TrainingHistory, trainingTime);
+            Invariant($"{DigitModel.PixelCount}-{string.Join("-", mlp.Model.Layers.Select(l => l.OutputSize))}"),
+            mlp.Model.ParameterCount, mlp.TrainingHistory, trainingTime);
         WriteReport(new ReportInput("train", settings.CommandLine, DateTimeOffset.UtcNow, settings.Common.ModelPath, run, evaluation));
 
         ShowPredictionsFromSavedModel(modelPath, test, evaluation);

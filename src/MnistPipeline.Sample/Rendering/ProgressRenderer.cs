@@ -18,7 +18,7 @@ internal abstract class ProgressRenderer
     public abstract void Line(string text);
 
     /// <summary>A progress report (every LogEveryNSteps steps).</summary>
-    public abstract void Progress(MlpTrainingProgress progress);
+    public abstract void Progress(TrainingProgress progress);
 
     /// <summary>Training is over (or failed): leave the terminal clean.</summary>
     public abstract void Finish();
@@ -29,7 +29,7 @@ internal sealed class PlainProgressRenderer(TextWriter output) : ProgressRendere
 {
     public override void Line(string text) => output.WriteLine(text);
 
-    public override void Progress(MlpTrainingProgress progress)
+    public override void Progress(TrainingProgress progress)
     {
         // The trainer's "Step N: Loss is: … Accuracy: …" line already says it.
     }
@@ -44,7 +44,7 @@ internal sealed class SilentProgressRenderer : ProgressRenderer
     {
     }
 
-    public override void Progress(MlpTrainingProgress progress)
+    public override void Progress(TrainingProgress progress)
     {
     }
 

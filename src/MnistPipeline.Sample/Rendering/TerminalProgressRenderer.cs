@@ -23,7 +23,7 @@ internal sealed class TerminalProgressRenderer(TextWriter output, Func<int> widt
         output.Flush();
     }
 
-    public override void Progress(MlpTrainingProgress progress)
+    public override void Progress(TrainingProgress progress)
     {
         _bar = Format(progress, width());
         output.Write(EraseLine);
@@ -44,7 +44,7 @@ internal sealed class TerminalProgressRenderer(TextWriter output, Func<int> widt
     /// <c>epoch 3/10 [#########..........] step 4,200/18,750  loss 0.0312  acc 0.9731  12 s left</c>,
     /// with the bar sized to fit <paramref name="columns"/>.
     /// </summary>
-    internal static string Format(MlpTrainingProgress p, int columns)
+    internal static string Format(TrainingProgress p, int columns)
     {
         double done = p.TotalSteps <= 0 ? 0 : Math.Clamp((p.Step + 1) / (double)p.TotalSteps, 0, 1);
         string head = Invariant($"epoch {p.Epoch}/{p.Epochs} ");

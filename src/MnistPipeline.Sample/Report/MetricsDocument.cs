@@ -1,3 +1,4 @@
+using MnistPipeline.Networks;
 using MnistPipeline.Sample.Model;
 using MnistPipeline.Training;
 
@@ -63,17 +64,17 @@ internal sealed record TrainingDocument(
     }
 }
 
-/// <summary>One epoch of <see cref="MlpEpochMetrics"/>.</summary>
+/// <summary>One epoch of <see cref="EpochMetrics"/>.</summary>
 internal sealed record EpochDocument(
     int Epoch,
     double TrainingLoss,
-    double TrainingAccuracy,
+    double? TrainingAccuracy,
     double? ValidationLoss,
     double? ValidationAccuracy,
     double LearningRate,
     double Seconds)
 {
-    public static EpochDocument From(MlpEpochMetrics m) => new(m.Epoch, m.TrainingLoss, m.TrainingAccuracy, m.ValidationLoss,
+    public static EpochDocument From(EpochMetrics m) => new(m.Epoch, m.TrainingLoss, m.TrainingAccuracy, m.ValidationLoss,
         m.ValidationAccuracy, m.LearningRate, Math.Round(m.Elapsed.TotalSeconds, 3));
 }
 

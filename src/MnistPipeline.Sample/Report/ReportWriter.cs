@@ -67,7 +67,7 @@ internal static class ReportWriter
         md.AppendLine(Invariant($"| log-loss | {m.LogLoss:F4} |"));
         md.AppendLine(Invariant($"| log-loss reduction | {m.LogLossReduction:F4} |"));
         md.AppendLine(Invariant($"| misclassified | {e.MisclassifiedCount:N0} |")).AppendLine();
-        if (input.Training?.Options.Loss == Training.MlpLoss.SquaredError)
+        if (input.Training?.Options.Loss == Training.ClassificationLoss.SquaredError)
         {
             md.AppendLine("The model was trained with squared error against one-hot targets (the tutorial's loss): its outputs " +
                           "approach 0 and 1 rather than log-odds, so the softmax probabilities in `Score` are flat and the log-loss " +

@@ -1,3 +1,4 @@
+using MnistPipeline.Networks;
 using MnistPipeline.Training;
 using ScottPlot;
 
@@ -9,7 +10,7 @@ internal static class TrainingCurvesPlot
     public const int Width = 1200;
     public const int Height = 450;
 
-    public static void Save(string path, IReadOnlyList<MlpEpochMetrics> history, string validationName)
+    public static void Save(string path, IReadOnlyList<EpochMetrics> history, string validationName)
     {
         _ = PlotFonts.Family;
         double[] epochs = history.Select(m => (double)m.Epoch).ToArray();
@@ -24,7 +25,7 @@ internal static class TrainingCurvesPlot
         Style(loss, "Loss per epoch", "loss", epochs, Alignment.UpperRight);
 
         var accuracy = figure.GetPlot(1);
-        AddCurve(accuracy, epochs, history.Select(m => m.TrainingAccuracy), "training");
+        AddCurve(accuracy, epochs, history.Select(m => m.TrainingAccuracy ?? double.NaN), "training");
         if (history.All(m => m.ValidationAccuracy is not null))
             AddCurve(accuracy, epochs, history.Select(m => m.ValidationAccuracy!.Value), $"validation ({validationName})");
         Style(accuracy, "Accuracy per epoch", "accuracy", epochs, Alignment.LowerRight);

@@ -1,3 +1,4 @@
+using MnistPipeline.Networks;
 using MnistPipeline.Training;
 
 namespace MnistPipeline.Sample.Report;
@@ -20,5 +21,5 @@ internal sealed record TrainingRun(
     string Validation,
     string Architecture,
     long Parameters,
-    IReadOnlyList<MlpEpochMetrics> History,
+    IReadOnlyList<EpochMetrics> History,
     TimeSpan Elapsed);

@@ -13,11 +13,6 @@ internal abstract class LabelKeyValues
     /// <summary>ML.NET's annotation kind for the values of a key type.</summary>
     private const string KeyValuesKind = "KeyValues";
 
-    public abstract int Count { get; }
-
-    /// <summary>Type of the values: Single, UInt32, String (for text), …</summary>
-    public abstract Type ValueType { get; }
-
     /// <summary>A stock ValueMapping from the 0-based Int64 class index to the label value.</summary>
     public abstract IEstimator<ITransformer> MapIndexToValue(MLContext ml, string outputColumn, string indexColumn);
 
@@ -70,10 +65,6 @@ internal abstract class LabelKeyValues
                 throw new InvalidOperationException("The label's key values are not distinct, so a predicted class could not be told apart.");
             _values = values;
         }
-
-        public override int Count => _values.Length;
-
-        public override Type ValueType => typeof(T);
 
         public override IEstimator<ITransformer> MapIndexToValue(MLContext ml, string outputColumn, string indexColumn)
         {

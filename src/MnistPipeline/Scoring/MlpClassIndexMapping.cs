@@ -5,14 +5,18 @@ using Microsoft.ML.Transforms;
 namespace MnistPipeline.Scoring;
 
 /// <summary>
-/// Part of the saved model format (contract <c>MnistPipeline.MlpClassIndex.v1</c>): turns the
-/// one-slot arg-max vector of the ONNX graph into a scalar. ML.NET finds it by its contract name
-/// when a model is loaded; not meant to be used directly.
+/// Part of saved-model format 1 (contract <c>MnistPipeline.MlpClassIndex.v1</c>): turns the
+/// one-slot arg-max vector of the ONNX graph into a scalar. Models saved by the first builds name
+/// it (and this assembly), and ML.NET finds it by that contract name when they are loaded; new
+/// models use <see cref="ClassIndexMapping"/> (format 2, assembly MnistPipeline.Scoring). Not
+/// meant to be used directly.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-[CustomMappingFactoryAttribute(MlpModelFormat.ClassIndexContract)]
+[CustomMappingFactoryAttribute(ContractName)]
 public sealed class MlpClassIndexMapping : CustomMappingFactory<MlpClassIndexMapping.Input, MlpClassIndexMapping.Output>
 {
+    internal const string ContractName = "MnistPipeline.MlpClassIndex.v1";
+
     /// <inheritdoc />
     public override Action<Input, Output> GetMapping() => Map;
 

@@ -1,4 +1,4 @@
-using MnistPipeline.Scoring;
+using MnistPipeline.Networks;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -7,19 +7,19 @@ namespace MnistPipeline.Training;
 
 /// <summary>
 /// The perceptron as a TorchSharp module: Linear layers with an activation (and optional
-/// dropout) between them; the last layer returns logits.
+/// dropout) between them; the last layer returns the raw outputs.
 /// </summary>
-internal sealed class MlpModule : nn.Module<Tensor, Tensor>
+internal sealed class MlpModule : NetworkModule
 {
     // Field names are the parameter names ("layers.0.weight", …).
     private readonly ModuleList<Linear> layers;
-    private readonly MlpActivation _activation;
+    private readonly Activation _activation;
     private readonly double _dropout;
 
-    public MlpModule(int inputSize, IReadOnlyList<int> hiddenLayers, int classCount, MlpActivation activation, double dropout)
+    public MlpModule(int inputSize, IReadOnlyList<int> hiddenLayers, int outputSize, Activation activation, double dropout)
         : base(nameof(MlpModule))
     {
-        int[] sizes = [inputSize, .. hiddenLayers, classCount];
+        int[] sizes = [inputSize, .. hiddenLayers, outputSize];
         layers = new ModuleList<Linear>();
         for (int i = 0; i + 1 < sizes.Length; i++)
             layers.Add(nn.Linear(sizes[i], sizes[i + 1]));
@@ -28,7 +28,30 @@ internal sealed class MlpModule : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public IEnumerable<Linear> Layers => layers;
+    public IList<Linear> Layers => layers;
+
+    public Activation Activation => _activation;
+
+    public double Dropout => _dropout;
+
+    /// <summary>A module with the architecture and weights of <paramref name="model"/> (warm start).</summary>
+    public static MlpModule From(MlpModelParameters model, double dropout)
+    {
+        var hidden = model.Layers.Take(model.Layers.Count - 1).ToArray();
+        var activation = hidden.Length == 0 ? Activation.Relu : hidden[0].Activation!.Value;
+        if (hidden.Any(l => l.Activation != activation))
+            throw new ArgumentException("The warm-start perceptron mixes activations across hidden layers; MlpTrainer trains one activation for all of them.", nameof(model));
+        var module = new MlpModule(model.InputSize, hidden.Select(l => l.OutputSize).ToArray(), model.OutputSize, activation, dropout);
+        using var noGrad = torch.no_grad();
+        for (int i = 0; i < model.Layers.Count; i++)
+        {
+            var source = model.Layers[i];
+            var layer = module.layers[i];
+            layer.weight!.copy_(torch.tensor(source.Weights.ToArray(), [source.OutputSize, source.InputSize]));
+            layer.bias!.copy_(torch.tensor(source.Bias.ToArray(), [source.OutputSize]));
+        }
+        return module;
+    }
 
     public override Tensor forward(Tensor input)
     {
@@ -46,7 +69,7 @@ internal sealed class MlpModule : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Draws initial weights and biases from <paramref name="generator"/>.</summary>
-    public void Initialize(MlpWeightInitialization initialization, Generator generator)
+    public void Initialize(WeightInitialization initialization, Generator generator)
     {
         using var noGrad = torch.no_grad();
         foreach (var layer in layers)
@@ -54,12 +77,12 @@ internal sealed class MlpModule : nn.Module<Tensor, Tensor>
             long fanIn = layer.in_features, fanOut = layer.out_features;
             switch (initialization)
             {
-                case MlpWeightInitialization.GlorotUniform:
+                case WeightInitialization.GlorotUniform:
                     double limit = Math.Sqrt(6.0 / (fanIn + fanOut));
                     nn.init.uniform_(layer.weight!, -limit, limit, generator);
                     nn.init.zeros_(layer.bias!);
                     break;
-                case MlpWeightInitialization.LibTorchDefault:
+                case WeightInitialization.LibTorchDefault:
                     // kaiming_uniform(a = sqrt(5)) reduces to ±1/sqrt(fanIn); so does the bias bound.
                     double bound = 1.0 / Math.Sqrt(fanIn);
                     nn.init.uniform_(layer.weight!, -bound, bound, generator);
@@ -71,8 +94,7 @@ internal sealed class MlpModule : nn.Module<Tensor, Tensor>
         }
     }
 
-    /// <summary>Copies the trained parameters out of libtorch.</summary>
-    public IReadOnlyList<MlpLayer> ExportLayers()
+    public override NetworkModelParameters Export(NetworkTask task)
     {
         var result = new List<MlpLayer>(layers.Count);
         for (int i = 0; i < layers.Count; i++)
@@ -81,14 +103,21 @@ internal sealed class MlpModule : nn.Module<Tensor, Tensor>
             result.Add(new MlpLayer((int)layer.in_features, (int)layer.out_features,
                 ToArray(layer.weight!), ToArray(layer.bias!), i == layers.Count - 1 ? null : _activation));
         }
-        return result;
+        return new MlpModelParameters(result, task);
+    }
+
+    public override string Describe()
+    {
+        var sizes = new[] { layers[0].in_features }.Concat(layers.Select(l => l.out_features));
+        string dropout = _dropout > 0 ? System.FormattableString.Invariant($", dropout {_dropout}") : "";
+        return $"MLP {string.Join("-", sizes)} ({_activation}{dropout})";
     }
 
     private Tensor Activate(Tensor x) => _activation switch
     {
-        MlpActivation.Relu => nn.functional.relu(x),
-        MlpActivation.Tanh => x.tanh(),
-        MlpActivation.Sigmoid => x.sigmoid(),
+        Activation.Relu => nn.functional.relu(x),
+        Activation.Tanh => x.tanh(),
+        Activation.Sigmoid => x.sigmoid(),
         _ => throw new InvalidOperationException($"Unknown activation {_activation}."),
     };
 

@@ -1,19 +1,20 @@
 using System.Runtime.InteropServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MnistPipeline.Schema;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MnistPipeline.Training;
 
 /// <summary>
-/// A data view read once into two contiguous tensors: features [rows, d] (Float32) and labels
-/// [rows] (Int64, 0-based class index = key − 1). Memory: 4·d bytes + 8 bytes per row,
-/// e.g. 60,000 MNIST rows × 784 features ≈ 188 MB + 0.5 MB.
+/// A data view read once into two contiguous tensors: features [rows, d] (Float32) and targets
+/// [rows]: Int64 0-based class indices (key − 1) for key labels, Float32 otherwise (1/0 for
+/// Boolean). Memory: 4·d bytes + 8 bytes per row, e.g. 60,000 MNIST rows × 784 features ≈ 188 MB + 0.5 MB.
 /// </summary>
 /// <remarks>
-/// Rows whose label is missing (key 0) or whose features are not all finite are skipped and
-/// counted, as ML.NET's trainers do with missing labels.
+/// Rows whose label is missing (key 0, or a Single that is NaN or infinite) or whose features are
+/// not all finite are skipped and counted, as ML.NET's trainers do with missing labels.
 /// </remarks>
 internal sealed class TensorDataset : IDisposable
 {
@@ -33,14 +34,17 @@ internal sealed class TensorDataset : IDisposable
     public long SkippedMissingLabel { get; }
     public long SkippedNonFinite { get; }
 
+    /// <summary>
+    /// Reads <paramref name="data"/> once: the features and the label of <paramref name="labelKind"/>.
+    /// For key labels, <paramref name="classCount"/> is the key count (keys above it are an error).
+    /// </summary>
     public static TensorDataset Load(IDataView data, string featureColumn, int featureCount, string labelColumn,
-        int classCount, Device device, CancellationToken cancellationToken)
+        LabelKind labelKind, int classCount, Device device, CancellationToken cancellationToken)
     {
         var features = data.Schema[featureColumn];
         var label = data.Schema[labelColumn];
-        var readLabel = KeyReader(label);
         var rows = new RowSink(data.GetRowCount(), featureCount);
-        var labels = new List<long>((int)Math.Min(data.GetRowCount() ?? 0, int.MaxValue));
+        var labels = new LabelSink(labelKind, (int)Math.Min(data.GetRowCount() ?? 0, int.MaxValue));
         long missingLabel = 0, nonFinite = 0;
         var row = new float[featureCount];
 
@@ -48,21 +52,17 @@ internal sealed class TensorDataset : IDisposable
         {
             using var cursor = data.GetRowCursor([features, label]);
             var getFeatures = cursor.GetGetter<VBuffer<float>>(features);
-            var getLabel = readLabel(cursor);
+            var readLabel = LabelReader(cursor, label, labelKind, classCount);
             var buffer = default(VBuffer<float>);
             while (cursor.MoveNext())
             {
                 if ((cursor.Position & 1023) == 0)
                     cancellationToken.ThrowIfCancellationRequested();
-                ulong key = getLabel();
-                if (key == 0)
+                if (readLabel() is not double target)
                 {
                     missingLabel++;
                     continue;
                 }
-                if (key > (ulong)classCount)
-                    throw new InvalidOperationException(
-                        $"Label column '{labelColumn}', row {cursor.Position}: key {key} is outside the key type's range 1..{classCount}.");
                 getFeatures(ref buffer);
                 if (buffer.Length != featureCount)
                     throw new InvalidOperationException(
@@ -74,10 +74,10 @@ internal sealed class TensorDataset : IDisposable
                     continue;
                 }
                 rows.Add(row);
-                labels.Add((long)key - 1);
+                labels.Add(target);
             }
             var featureTensor = MoveTo(rows.ToTensor(), device);
-            var labelTensor = MoveTo(torch.tensor(labels.ToArray(), ScalarType.Int64), device);
+            var labelTensor = MoveTo(labels.ToTensor(), device);
             return new TensorDataset(featureTensor, labelTensor, missingLabel, nonFinite);
         }
         catch
@@ -181,18 +181,91 @@ internal sealed class TensorDataset : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// A reader of the current row's training target: the 0-based class index of a key (null when
+    /// the key is 0, ML.NET's missing value), 1 or 0 for a Boolean, the value of a Single (null
+    /// when it is not finite).
+    /// </summary>
+    private static Func<double?> LabelReader(DataViewRowCursor cursor, DataViewSchema.Column label, LabelKind kind, int classCount)
+    {
+        switch (kind)
+        {
+            case LabelKind.Boolean:
+            {
+                var getter = cursor.GetGetter<bool>(label);
+                bool value = false;
+                return () => { getter(ref value); return value ? 1 : 0; };
+            }
+            case LabelKind.Single:
+            {
+                var getter = cursor.GetGetter<float>(label);
+                float value = 0;
+                return () => { getter(ref value); return float.IsFinite(value) ? value : null; };
+            }
+            default:
+            {
+                var key = KeyReader(cursor, label);
+                return () =>
+                {
+                    ulong k = key();
+                    if (k == 0)
+                        return null;
+                    if (k > (ulong)classCount)
+                        throw new InvalidOperationException(
+                            $"Label column '{label.Name}', row {cursor.Position}: key {k} is outside the key type's range 1..{classCount}.");
+                    return k - 1;
+                };
+            }
+        }
+    }
+
     /// <summary>A getter of the raw key (0 = missing) for any key representation (U1, U2, U4, U8).</summary>
-    private static Func<DataViewRowCursor, Func<ulong>> KeyReader(DataViewSchema.Column label)
+    private static Func<ulong> KeyReader(DataViewRowCursor cursor, DataViewSchema.Column label)
     {
         Type raw = label.Type.RawType;
         if (raw == typeof(uint))
-            return cursor => { var g = cursor.GetGetter<uint>(label); uint v = 0; return () => { g(ref v); return v; }; };
+        {
+            var g = cursor.GetGetter<uint>(label);
+            uint v = 0;
+            return () => { g(ref v); return v; };
+        }
         if (raw == typeof(ulong))
-            return cursor => { var g = cursor.GetGetter<ulong>(label); ulong v = 0; return () => { g(ref v); return v; }; };
+        {
+            var g = cursor.GetGetter<ulong>(label);
+            ulong v = 0;
+            return () => { g(ref v); return v; };
+        }
         if (raw == typeof(ushort))
-            return cursor => { var g = cursor.GetGetter<ushort>(label); ushort v = 0; return () => { g(ref v); return v; }; };
+        {
+            var g = cursor.GetGetter<ushort>(label);
+            ushort v = 0;
+            return () => { g(ref v); return v; };
+        }
         if (raw == typeof(byte))
-            return cursor => { var g = cursor.GetGetter<byte>(label); byte v = 0; return () => { g(ref v); return v; }; };
+        {
+            var g = cursor.GetGetter<byte>(label);
+            byte v = 0;
+            return () => { g(ref v); return v; };
+        }
         throw new NotSupportedException($"Label column '{label.Name}': key representation {raw.Name} is not supported.");
+    }
+
+    /// <summary>The targets: Int64 class indices for key labels, Float32 values otherwise.</summary>
+    private sealed class LabelSink(LabelKind kind, int capacity)
+    {
+        private readonly List<long> _indices = kind == LabelKind.Key ? new(capacity) : [];
+        private readonly List<float> _values = kind == LabelKind.Key ? [] : new(capacity);
+
+        public void Add(double target)
+        {
+            if (kind == LabelKind.Key)
+                _indices.Add((long)target);
+            else
+                _values.Add((float)target);
+        }
+
+        public Tensor ToTensor() => kind == LabelKind.Key
+            ? torch.tensor(_indices.ToArray(), ScalarType.Int64)
+            : torch.tensor(_values.ToArray(), ScalarType.Float32);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MnistPipeline.Schema;
 
 namespace MnistPipeline.Transforms;
 
@@ -51,9 +52,9 @@ public sealed class FlattenImageEstimator : IEstimator<ITransformer>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector, or of an unsupported item type.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var column = InputColumnCheck.Find(inputSchema, InputColumnName, ExpectedType);
+        var column = ColumnCheck.Find(inputSchema, InputColumnName, ExpectedType);
         if (column.Kind != SchemaShape.Column.VectorKind.Vector || column.IsKey || Route(column.ItemType) is not { } route)
-            throw InputColumnCheck.Mismatch(nameof(inputSchema), InputColumnName, ExpectedType, InputColumnCheck.Describe(column));
+            throw ColumnCheck.Mismatch(nameof(inputSchema), InputColumnName, ExpectedType, ColumnCheck.Describe(column));
         // SchemaShape.Column cannot be constructed outside ML.NET: the stock estimators that Fit
         // will use describe the output.
         return BuildChain(route).GetOutputSchema(inputSchema);
@@ -65,9 +66,9 @@ public sealed class FlattenImageEstimator : IEstimator<ITransformer>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing, not a known-size vector, or of an unsupported item type.</exception>
     public ITransformer Fit(IDataView input)
     {
-        var column = InputColumnCheck.Find(input, InputColumnName, ExpectedType);
+        var column = ColumnCheck.Find(input, InputColumnName, ExpectedType);
         if (column.Type is not VectorDataViewType { IsKnownSize: true } vector || Route(vector.ItemType) is not { } route)
-            throw InputColumnCheck.Mismatch(nameof(input), InputColumnName, ExpectedType, InputColumnCheck.Describe(column.Type));
+            throw ColumnCheck.Mismatch(nameof(input), InputColumnName, ExpectedType, ColumnCheck.Describe(column.Type));
         return BuildChain(route).Fit(input);
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MnistPipeline.Schema;
 
 namespace MnistPipeline.Transforms;
 
@@ -50,9 +51,9 @@ public sealed class ScalePixelsEstimator : IEstimator<ITransformer>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or not a known-size vector of Byte or Single.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var column = InputColumnCheck.Find(inputSchema, InputColumnName, ExpectedType);
+        var column = ColumnCheck.Find(inputSchema, InputColumnName, ExpectedType);
         if (column.Kind != SchemaShape.Column.VectorKind.Vector || column.IsKey || !IsSupportedItem(column.ItemType))
-            throw InputColumnCheck.Mismatch(nameof(inputSchema), InputColumnName, ExpectedType, InputColumnCheck.Describe(column));
+            throw ColumnCheck.Mismatch(nameof(inputSchema), InputColumnName, ExpectedType, ColumnCheck.Describe(column));
         // SchemaShape.Column cannot be constructed outside ML.NET: the stock estimators that Fit
         // will use describe the output.
         return _catalog.Conversion.ConvertType(OutputColumnName, InputColumnName, DataKind.Double)
@@ -67,9 +68,9 @@ public sealed class ScalePixelsEstimator : IEstimator<ITransformer>
     /// <exception cref="ArgumentOutOfRangeException">The input column is missing or not a known-size vector of Byte or Single.</exception>
     public ITransformer Fit(IDataView input)
     {
-        var column = InputColumnCheck.Find(input, InputColumnName, ExpectedType);
+        var column = ColumnCheck.Find(input, InputColumnName, ExpectedType);
         if (column.Type is not VectorDataViewType { IsKnownSize: true } vector || !IsSupportedItem(vector.ItemType))
-            throw InputColumnCheck.Mismatch(nameof(input), InputColumnName, ExpectedType, InputColumnCheck.Describe(column.Type));
+            throw ColumnCheck.Mismatch(nameof(input), InputColumnName, ExpectedType, ColumnCheck.Describe(column.Type));
 
         var toDouble = _catalog.Conversion.ConvertType(OutputColumnName, InputColumnName, DataKind.Double).Fit(input);
         var doubles = toDouble.Transform(input);

@@ -20,8 +20,20 @@ internal static class EstimatorContract
     /// <param name="invalidInput">Data it must reject: a needed column missing or of a wrong type.</param>
     /// <param name="rowsToCompare">How many rows to compare between the fitted and the reloaded transformer.</param>
     /// <param name="invalidColumn">The column the rejection must name; by default, the columns whose type differs or that are missing from <paramref name="invalidInput"/>.</param>
+    /// <param name="labelColumn">
+    /// For trainers: the label column, which the estimator needs and the fitted transformer does
+    /// not. Data without it must be rejected by the estimator (naming it) and scored by the fitted
+    /// and the reloaded transformer.
+    /// </param>
+    /// <param name="invalidScoringInput">
+    /// Data the fitted and the reloaded transformer must reject (naming <paramref name="scoringColumn"/>).
+    /// The transforms of this project fit to chains of stock ML.NET transformers, whose own checks
+    /// are ML.NET's; the trainers' transformers check their input themselves.
+    /// </param>
+    /// <param name="scoringColumn">The column the transformers' rejection must name.</param>
     public static TTransformer Check<TTransformer>(MLContext ml, IEstimator<TTransformer> estimator,
-        IDataView validInput, IDataView invalidInput, int rowsToCompare = 50, string? invalidColumn = null)
+        IDataView validInput, IDataView invalidInput, int rowsToCompare = 50, string? invalidColumn = null,
+        string? labelColumn = null, IDataView? invalidScoringInput = null, string? scoringColumn = null)
         where TTransformer : class, ITransformer
     {
         var promised = estimator.GetOutputSchema(ShapeOf(validInput.Schema));
@@ -29,6 +41,7 @@ internal static class EstimatorContract
         var output = transformer.Transform(validInput);
         AssertSameShape(promised, ShapeOf(output.Schema), "GetOutputSchema promised a schema that the fitted transformer does not deliver");
         AssertSameSchema(transformer.GetOutputSchema(validInput.Schema), output.Schema, "transformer.GetOutputSchema differs from Transform(...).Schema");
+        AssertSameSchema(output.Schema, transformer.GetRowToRowMapper(validInput.Schema).OutputSchema, "GetRowToRowMapper's output schema differs from Transform(...).Schema");
 
         using var saved = new MemoryStream();
         ml.Model.Save(transformer, validInput.Schema, saved);
@@ -44,7 +57,38 @@ internal static class EstimatorContract
         Assert.IsNotEmpty(namedColumns, "invalidInput must differ from validInput in at least one column");
         AssertRejects(() => estimator.GetOutputSchema(ShapeOf(invalidInput.Schema)), namedColumns, "GetOutputSchema");
         AssertRejects(() => estimator.Fit(invalidInput), namedColumns, "Fit");
+
+        if (labelColumn is not null)
+        {
+            var withoutLabel = ml.Transforms.DropColumns(labelColumn).Fit(validInput).Transform(validInput);
+            AssertRejects(() => estimator.GetOutputSchema(ShapeOf(withoutLabel.Schema)), [labelColumn], "GetOutputSchema without the label");
+            AssertRejects(() => estimator.Fit(withoutLabel), [labelColumn], "Fit without the label");
+            var scored = transformer.Transform(withoutLabel);
+            var reloadedScored = loaded.Transform(withoutLabel);
+            var outputs = output.Schema.Where(c => !c.IsHidden && validInput.Schema.GetColumnOrNull(c.Name) is null).Select(c => c.Name).ToArray();
+            Assert.IsNotEmpty(outputs, "the transformer adds columns");
+            AssertSameValues(Select(ml, output, outputs), Select(ml, scored, outputs), rowsToCompare);
+            AssertSameValues(Select(ml, output, outputs), Select(ml, reloadedScored, outputs), rowsToCompare);
+        }
+
+        if (invalidScoringInput is not null)
+        {
+            string[] scoringColumns = scoringColumn is not null ? [scoringColumn] : namedColumns;
+            AssertRejects(() => Drain(transformer.Transform(invalidScoringInput)), scoringColumns, "the fitted transformer");
+            AssertRejects(() => Drain(loaded.Transform(invalidScoringInput)), scoringColumns, "the reloaded transformer");
+        }
+        (loaded as IDisposable)?.Dispose();
         return transformer;
+    }
+
+    private static IDataView Select(MLContext ml, IDataView data, string[] columns)
+        => ml.Transforms.SelectColumns(columns).Fit(data).Transform(data);
+
+    /// <summary>Reads every row of every column, so that a transformer that checks lazily fails here too.</summary>
+    private static void Drain(IDataView data)
+    {
+        var columns = data.Schema.Where(c => !c.IsHidden).ToList();
+        ReadRows(data, columns.Select(c => c.Name), int.MaxValue);
     }
 
     /// <summary>

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using Microsoft.ML;
+using MnistPipeline.Networks;
+using MnistPipeline.Networks.Onnx;
 using MnistPipeline.Scoring;
 using MnistPipeline.Tests.TestSupport;
 using MnistPipeline.Training;
@@ -235,10 +237,11 @@ public sealed class DamagedModelTests
         const int hidden = 8;
         var layers = new[]
         {
-            new MlpLayer(features, hidden, new float[features * hidden], new float[hidden], MlpActivation.Relu),
+            new MlpLayer(features, hidden, new float[features * hidden], new float[hidden], Activation.Relu),
             new MlpLayer(hidden, classes, new float[hidden * classes], new float[classes], null),
         };
-        return Prefixed(MlpOnnxGraph.Build(layers, "Features", "Score", "test"));
+        var model = new MlpModelParameters(layers, NetworkTask.MulticlassClassification);
+        return Prefixed(model.BuildOnnx(OnnxOutputNames.ForScoring(model.Task, "Features", "Score")));
     }
 
     private string WithOnnxEntry(string name, byte[] entry)

@@ -63,7 +63,7 @@ public sealed class TempFileTests
         for (int i = 0; i < 10; i++)
         {
             var model = trainer.Fit(data);
-            Assert.HasCount(1, Directory.GetFiles(temp, "mnistpipeline-mlp-*.onnx"));
+            Assert.HasCount(1, Directory.GetFiles(temp, "mnistpipeline-*.onnx"));
             model.Dispose();
             Assert.IsEmpty(Directory.GetFiles(temp), $"fit {i}");
         }

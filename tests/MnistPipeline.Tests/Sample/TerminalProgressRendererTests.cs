@@ -6,7 +6,7 @@ namespace MnistPipeline.Tests.Sample;
 [TestClass]
 public sealed class TerminalProgressRendererTests
 {
-    private static readonly MlpTrainingProgress Halfway = new(5, 10, 9_374, 18_750, 0.0312, 0.9731, TimeSpan.FromSeconds(10));
+    private static readonly TrainingProgress Halfway = new(5, 10, 9_374, 18_750, 0.0312, 0.9731, TimeSpan.FromSeconds(10));
 
     [TestMethod]
     public void Format_Halfway_ShowsEpochStepLossAccuracyAndTimeLeft()

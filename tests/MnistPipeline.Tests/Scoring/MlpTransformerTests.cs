@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MnistPipeline.Networks;
 using MnistPipeline.Scoring;
 using MnistPipeline.Tests.TestSupport;
 using MnistPipeline.Training;
@@ -83,18 +84,18 @@ public sealed class MlpTransformerTests
         var data = Blobs.Load(ml, 60, features: 6, classes: 4);
         var options = SmallOptions();
         options.HiddenLayers = [10, 7];
-        options.Activation = MlpActivation.Tanh;
+        options.Activation = Activation.Tanh;
         using var model = new MlpTrainer(ml, options).Fit(data);
 
-        CollectionAssert.AreEqual(new[] { 6, 10, 7 }, model.Layers.Select(l => l.InputSize).ToArray());
-        CollectionAssert.AreEqual(new[] { 10, 7, 4 }, model.Layers.Select(l => l.OutputSize).ToArray());
-        Assert.IsNull(model.Layers[^1].Activation, "the last layer outputs logits");
+        CollectionAssert.AreEqual(new[] { 6, 10, 7 }, model.Model.Layers.Select(l => l.InputSize).ToArray());
+        CollectionAssert.AreEqual(new[] { 10, 7, 4 }, model.Model.Layers.Select(l => l.OutputSize).ToArray());
+        Assert.IsNull(model.Model.Layers[^1].Activation, "the last layer outputs logits");
 
         var inputs = ml.Data.CreateEnumerable<Blobs.Row>(data, reuseRowObject: false).ToArray();
         var scores = ml.Data.CreateEnumerable<ScoredKeyRow>(model.Transform(data), reuseRowObject: false).ToArray();
         for (int r = 0; r < inputs.Length; r++)
         {
-            var expected = Forward(model.Layers, inputs[r].Features);
+            var expected = Forward(model.Model.Layers, inputs[r].Features);
             for (int c = 0; c < 4; c++)
                 Assert.AreEqual(expected[c], scores[r].Score[c], 1e-5, $"row {r}, class {c}");
         }
@@ -174,9 +175,9 @@ public sealed class MlpTransformerTests
                     sum += w[i * layer.InputSize + j] * x[j];
                 y[i] = layer.Activation switch
                 {
-                    MlpActivation.Relu => Math.Max(0, sum),
-                    MlpActivation.Tanh => Math.Tanh(sum),
-                    MlpActivation.Sigmoid => 1 / (1 + Math.Exp(-sum)),
+                    Activation.Relu => Math.Max(0, sum),
+                    Activation.Tanh => Math.Tanh(sum),
+                    Activation.Sigmoid => 1 / (1 + Math.Exp(-sum)),
                     _ => sum,
                 };
             }

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MnistPipeline.Networks;
 using MnistPipeline.Training;
 
 namespace MnistPipeline.Tests.Training;
@@ -49,7 +50,7 @@ public sealed class MlpTrainerOptionsTests
         Assert.AreEqual("WeightDecay", Construct(o => o.WeightDecay = double.NaN).ParamName);
         Assert.AreEqual("NumberOfThreads", Construct(o => o.NumberOfThreads = 0).ParamName);
         Assert.AreEqual("LogEveryNSteps", Construct(o => o.LogEveryNSteps = 0).ParamName);
-        Assert.AreEqual("Loss", Construct(o => o.Loss = (MlpLoss)42).ParamName);
+        Assert.AreEqual("Loss", Construct(o => o.Loss = (ClassificationLoss)42).ParamName);
         Assert.AreEqual("FeatureColumnName", Construct(o => o.FeatureColumnName = " ").ParamName);
         Assert.AreEqual("EarlyStoppingPatience", Construct(o => o.EarlyStoppingPatience = 0).ParamName);
     }
@@ -59,13 +60,13 @@ public sealed class MlpTrainerOptionsTests
     {
         var o = MlpTrainer.Options.Tutorial();
         CollectionAssert.AreEqual(new[] { 256, 128 }, o.HiddenLayers);
-        Assert.AreEqual(MlpActivation.Relu, o.Activation);
-        Assert.AreEqual(MlpWeightInitialization.GlorotUniform, o.WeightInitialization);
-        Assert.AreEqual(MlpOptimizer.Sgd, o.Optimizer);
+        Assert.AreEqual(Activation.Relu, o.Activation);
+        Assert.AreEqual(WeightInitialization.GlorotUniform, o.WeightInitialization);
+        Assert.AreEqual(NetworkOptimizer.Sgd, o.Optimizer);
         Assert.AreEqual(0.01, o.LearningRate);
         Assert.AreEqual(0.0, o.Momentum);
-        Assert.AreEqual(MlpLearningRateSchedule.Constant, o.LearningRateSchedule);
-        Assert.AreEqual(MlpLoss.SquaredError, o.Loss);
+        Assert.AreEqual(LearningRateSchedule.Constant, o.LearningRateSchedule);
+        Assert.AreEqual(ClassificationLoss.SquaredError, o.Loss);
         Assert.AreEqual(32, o.BatchSize);
         Assert.AreEqual(10, o.Epochs);
         Assert.IsFalse(o.Shuffle);

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MnistPipeline.Networks;
 using MnistPipeline.Scoring;
 using MnistPipeline.Tests.Contracts;
 using MnistPipeline.Tests.TestSupport;
@@ -63,7 +64,9 @@ public sealed class MlpTrainerTests
         var ml = new MLContext(1);
         var valid = Blobs.Load(ml, 60);
         var textLabel = ml.Transforms.Conversion.MapKeyToValue("Label").Fit(valid).Transform(valid);
-        using var model = EstimatorContract.Check(ml, new MlpTrainer(ml, Small()), valid, textLabel);
+        var otherFeatureCount = Blobs.Load(ml, 20, features: 4);
+        using var model = EstimatorContract.Check(ml, new MlpTrainer(ml, Small()), valid, textLabel,
+            labelColumn: "Label", invalidScoringInput: otherFeatureCount, scoringColumn: "Features");
     }
 
     [TestMethod]
@@ -85,8 +88,8 @@ public sealed class MlpTrainerTests
         var options = Small();
         options.FeatureColumnName = "Pixels";
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new MlpTrainer(ml, options).Fit(data));
-        StringAssert.Contains(error.Message, "Feature column 'Pixels' not found");
-        StringAssert.Contains(error.Message, "Features");
+        StringAssert.Contains(error.Message, "feature column 'Pixels' in the training data");
+        StringAssert.Contains(error.Message, "got no column of that name (columns: Name, Features, Label)");
     }
 
     [TestMethod]
@@ -188,8 +191,8 @@ public sealed class MlpTrainerTests
         var raw = ml.Data.LoadFromEnumerable(rows, WithVectorSize(5));
         var data = ml.Transforms.Conversion.MapValueToKey("Label", "Name").Fit(raw).Transform(raw);
         var options = Small(epochs: 20);
-        options.Optimizer = MlpOptimizer.Sgd;
-        options.Loss = MlpLoss.SquaredError;
+        options.Optimizer = NetworkOptimizer.Sgd;
+        options.Loss = ClassificationLoss.SquaredError;
         options.LearningRate = 10;
         var error = Assert.Throws<InvalidOperationException>(() => new MlpTrainer(ml, options).Fit(data));
         StringAssert.Contains(error.Message, "Training diverged");
@@ -240,7 +243,9 @@ public sealed class MlpTrainerTests
         options.Seed = null;
         using var a = new MlpTrainer(new MLContext(seed: 5), options).Fit(Blobs.Load(new MLContext(1), 100));
         using var b = new MlpTrainer(new MLContext(seed: 5), options).Fit(Blobs.Load(new MLContext(1), 100));
-        Assert.AreEqual(WeightsHash(a), WeightsHash(b));
+        using var c = new MlpTrainer(new MLContext(seed: 6), options).Fit(Blobs.Load(new MLContext(1), 100));
+        Assert.AreEqual(WeightsHash(a), WeightsHash(b), "the same MLContext seed gives the same weights");
+        Assert.AreNotEqual(WeightsHash(a), WeightsHash(c), "another MLContext seed gives other weights");
     }
 
     [TestMethod]
@@ -253,9 +258,9 @@ public sealed class MlpTrainerTests
         var options = new MlpTrainer.Options
         {
             HiddenLayers = [64, 64], Epochs = 300, BatchSize = 8, LearningRate = 0.01, Seed = 2,
-            NumberOfThreads = 1, EarlyStoppingPatience = 3, LearningRateSchedule = MlpLearningRateSchedule.Constant,
+            NumberOfThreads = 1, EarlyStoppingPatience = 3, LearningRateSchedule = LearningRateSchedule.Constant,
         };
-        var reported = new List<MlpEpochMetrics>();
+        var reported = new List<EpochMetrics>();
         options.EpochCompleted = reported.Add;
 
         using var model = new MlpTrainer(ml, options).Fit(train, validation);
@@ -290,10 +295,10 @@ public sealed class MlpTrainerTests
         var ml = new MLContext(1);
         var data = Blobs.Load(ml, 100, features, classes);
         using var model = new MlpTrainer(ml, Small()).Fit(data);
-        Assert.AreEqual(features, model.FeatureCount);
-        Assert.AreEqual(classes, model.ClassCount);
+        Assert.AreEqual(features, model.Model.InputSize);
+        Assert.AreEqual(classes, model.Model.OutputSize);
         Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, classes), model.Transform(data).Schema["Score"].Type);
-        Assert.AreEqual((long)features * 8 + 8 + 8 * classes + classes, model.ParameterCount);
+        Assert.AreEqual((long)features * 8 + 8 + 8 * classes + classes, model.Model.ParameterCount);
     }
 
     [TestMethod]
@@ -328,7 +333,7 @@ public sealed class MlpTrainerTests
         options.LogEveryNSteps = 5;
         using var model = new MlpTrainer(ml, options).Fit(Blobs.Load(ml, 160));
         Assert.IsTrue(lines.Any(l => l.StartsWith("MLP 5-8-3 (Relu), 75 parameters; 160 training rows", StringComparison.Ordinal)), string.Join("\n", lines));
-        Assert.IsTrue(lines.Any(l => l.StartsWith("Options: loss CrossEntropy, optimizer Adam", StringComparison.Ordinal)));
+        Assert.IsTrue(lines.Any(l => l.StartsWith("Task: multiclass (3 classes), loss CrossEntropy, label smoothing 0. Options: optimizer Adam", StringComparison.Ordinal)), string.Join("\n", lines));
         Assert.AreEqual(4, lines.Count(l => l.StartsWith("Step ", StringComparison.Ordinal)), "20 steps, a line every 5");
         StringAssert.Matches(lines.First(l => l.StartsWith("Step 0:", StringComparison.Ordinal)),
             new System.Text.RegularExpressions.Regex(@"^Step 0: Loss is: \d+\.\d{4} Accuracy: \d\.\d{4}$"));
@@ -346,13 +351,13 @@ public sealed class MlpTrainerTests
         options.HiddenLayers[0] = 99;
         using var model = trainer.Fit(data);
         Assert.HasCount(2, model.TrainingHistory);
-        Assert.AreEqual(8, model.Layers[0].OutputSize);
+        Assert.AreEqual(8, model.Model.Layers[0].OutputSize);
     }
 
     internal static string WeightsHash(MlpTransformer model)
     {
         using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        foreach (var layer in model.Layers)
+        foreach (var layer in model.Model.Layers)
         {
             sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(layer.Weights.Span));
             sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(layer.Bias.Span));

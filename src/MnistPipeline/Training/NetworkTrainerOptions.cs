@@ -1,0 +1,160 @@
+using Microsoft.ML;
+using MnistPipeline.Networks;
+
+namespace MnistPipeline.Training;
+
+/// <summary>
+/// Options shared by every network trainer of the library: columns, optimization, validation,
+/// reproducibility and progress. Each trainer has its own <c>Options</c> class deriving from this.
+/// </summary>
+public abstract class NetworkTrainerOptions
+{
+    private protected NetworkTrainerOptions()
+    {
+    }
+
+    /// <summary>Name of the feature column: a known-size vector of <see cref="float"/>. Default "Features".</summary>
+    public string FeatureColumnName { get; set; } = NetworkDefaults.FeatureColumnName;
+
+    /// <summary>
+    /// Name of the label column: a key type for multiclass classification (use <c>MapValueToKey</c>
+    /// on raw labels; the class count is its key count), Boolean for binary classification,
+    /// Single for regression. Default "Label".
+    /// </summary>
+    public string LabelColumnName { get; set; } = NetworkDefaults.LabelColumnName;
+
+    /// <summary>Name of the score column the fitted transformer adds. Default "Score".</summary>
+    public string ScoreColumnName { get; set; } = NetworkDefaults.ScoreColumnName;
+
+    /// <summary>The optimizer. Default <see cref="NetworkOptimizer.Adam"/>.</summary>
+    public NetworkOptimizer Optimizer { get; set; } = NetworkDefaults.Optimizer;
+
+    /// <summary>Initial learning rate; finite and &gt; 0. Default 0.002.</summary>
+    public double LearningRate { get; set; } = NetworkDefaults.LearningRate;
+
+    /// <summary>Momentum of <see cref="NetworkOptimizer.Sgd"/>; in [0, 1). Ignored by Adam. Default 0.</summary>
+    public double Momentum { get; set; } = NetworkDefaults.Momentum;
+
+    /// <summary>
+    /// Weight decay; finite and ≥ 0. L2 penalty for SGD, decoupled decay for Adam (AdamW).
+    /// Default 0.
+    /// </summary>
+    public double WeightDecay { get; set; } = NetworkDefaults.WeightDecay;
+
+    /// <summary>How the learning rate changes over training. Default <see cref="Training.LearningRateSchedule.Cosine"/>.</summary>
+    public LearningRateSchedule LearningRateSchedule { get; set; } = NetworkDefaults.Schedule;
+
+    /// <summary>Rows per training step; ≥ 1 (it may exceed the row count). Default 128.</summary>
+    public int BatchSize { get; set; } = NetworkDefaults.BatchSize;
+
+    /// <summary>Passes over the training data; ≥ 1. Default 10.</summary>
+    public int Epochs { get; set; } = NetworkDefaults.Epochs;
+
+    /// <summary>Visit the rows in a new random order every epoch (seeded by <see cref="Seed"/>). Default true.</summary>
+    public bool Shuffle { get; set; } = NetworkDefaults.Shuffle;
+
+    /// <summary>
+    /// Seed of initialization, shuffling and dropout. Default null: drawn from the
+    /// <see cref="MLContext"/>'s random source, so <c>new MLContext(seed: 1)</c> makes training repeatable.
+    /// </summary>
+    public int? Seed { get; set; }
+
+    /// <summary>
+    /// libtorch intra-op threads while training; ≥ 1. Default null: libtorch's default (the core count).
+    /// Results are bit-identical for the same seed, data and thread count.
+    /// </summary>
+    public int? NumberOfThreads { get; set; }
+
+    /// <summary>
+    /// Torch device to train on ("cpu", "cuda", "cuda:1"). Default null: as ML.NET's own
+    /// TorchSharp trainers, follow <see cref="MLContext.GpuDeviceId"/> (CUDA device of that index;
+    /// unset means the CPU) and <see cref="MLContext.FallbackToCpu"/> (train on the CPU instead of
+    /// failing when that GPU is not available). A GPU needs a CUDA build of libtorch in the
+    /// application; the trained model always scores on the CPU.
+    /// </summary>
+    public string? Device { get; set; }
+
+    /// <summary>
+    /// Data to measure after every epoch (same feature and label columns). Default null.
+    /// <c>Fit(train, validation)</c> sets it too.
+    /// </summary>
+    public IDataView? ValidationData { get; set; }
+
+    /// <summary>
+    /// Stop when the validation loss has not improved for this many epochs, and keep the
+    /// weights of the best epoch; ≥ 1, needs validation data. Default null (off).
+    /// </summary>
+    public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>
+    /// Report progress (log line and <see cref="ProgressChanged"/>) every this many steps; ≥ 1.
+    /// Default 200, as in the tutorial.
+    /// </summary>
+    public int LogEveryNSteps { get; set; } = NetworkDefaults.LogEveryNSteps;
+
+    /// <summary>Called after every epoch, on the training thread. Default null.</summary>
+    public Action<EpochMetrics>? EpochCompleted { get; set; }
+
+    /// <summary>Called every <see cref="LogEveryNSteps"/> steps, on the training thread. Default null.</summary>
+    public Action<TrainingProgress>? ProgressChanged { get; set; }
+
+    /// <summary>
+    /// Cancels training: checked while the data is read, before every step and every
+    /// validation chunk, and once more before the model is built, so <c>Fit</c> throws
+    /// <see cref="OperationCanceledException"/> within one batch and never returns a model
+    /// after a cancellation. A cancelled <c>Fit</c> leaves nothing behind: the next one in the
+    /// same process trains as if it were the first. Default none.
+    /// </summary>
+    public CancellationToken CancellationToken { get; set; }
+
+    /// <summary>Checks every option; throws naming the first one out of range.</summary>
+    internal virtual void Validate()
+    {
+        OptionCheck.Name(FeatureColumnName, nameof(FeatureColumnName));
+        OptionCheck.Name(LabelColumnName, nameof(LabelColumnName));
+        OptionCheck.Name(ScoreColumnName, nameof(ScoreColumnName));
+        OptionCheck.Defined(Optimizer, nameof(Optimizer));
+        OptionCheck.Defined(LearningRateSchedule, nameof(LearningRateSchedule));
+        if (!double.IsFinite(LearningRate) || LearningRate <= 0)
+            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, $"LearningRate must be finite and > 0; found {LearningRate}.");
+        OptionCheck.InRange(Momentum, 0, 1, nameof(Momentum));
+        if (!double.IsFinite(WeightDecay) || WeightDecay < 0)
+            throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, $"WeightDecay must be finite and ≥ 0; found {WeightDecay}.");
+        OptionCheck.Positive(BatchSize, nameof(BatchSize));
+        OptionCheck.Positive(Epochs, nameof(Epochs));
+        OptionCheck.Positive(LogEveryNSteps, nameof(LogEveryNSteps));
+        if (NumberOfThreads is { } threads)
+            OptionCheck.Positive(threads, nameof(NumberOfThreads));
+        if (EarlyStoppingPatience is { } patience)
+            OptionCheck.Positive(patience, nameof(EarlyStoppingPatience));
+        if (Device is not null && string.IsNullOrWhiteSpace(Device))
+            throw new ArgumentException("Device must name a torch device such as \"cpu\", or be null to follow MLContext.GpuDeviceId.", nameof(Device));
+    }
+
+    /// <summary>The output column names, checked to be distinct.</summary>
+    internal abstract IReadOnlyList<(string Option, string Column)> OutputColumns { get; }
+
+    /// <summary>A copy, so that a trainer is not affected by later changes to the caller's options.</summary>
+    internal NetworkTrainerOptions Clone()
+    {
+        var copy = (NetworkTrainerOptions)MemberwiseClone();
+        copy.CopyMutableMembers();
+        return copy;
+    }
+
+    /// <summary>Replaces mutable members (arrays) of a fresh member-wise clone with copies.</summary>
+    private protected virtual void CopyMutableMembers()
+    {
+    }
+
+    private protected void ValidateOutputColumns()
+    {
+        var outputs = OutputColumns;
+        foreach (var (option, column) in outputs)
+            OptionCheck.Name(column, option);
+        for (int i = 0; i < outputs.Count; i++)
+            for (int j = i + 1; j < outputs.Count; j++)
+                if (outputs[i].Column == outputs[j].Column)
+                    throw new ArgumentException($"{outputs[i].Option} and {outputs[j].Option} both name the column '{outputs[i].Column}'; output columns need distinct names.", outputs[j].Option);
+    }
+}
