@@ -65,8 +65,8 @@ public sealed partial class ConsumerAppTests
         Assert.AreEqual(File.ReadAllText(Path.Combine(repository, "build", "WeakenElfVersionNeed.cs")), trainer.Text("buildTransitive/WeakenElfVersionNeed.cs"));
         StringAssert.Contains(trainer.Text("build/MnistPipeline.targets"), "$(MSBuildThisFileDirectory)../buildTransitive/MnistPipeline.targets");
         CollectionAssert.AreEquivalent(
-            new[] { "MnistPipeline.Scoring", "Microsoft.ML", "Microsoft.ML.OnnxTransformer", "Microsoft.ML.OnnxRuntime", "Microsoft.ML.OnnxRuntime.Managed", "System.IO.Hashing", "TorchSharp" },
-            trainer.Dependencies.Keys.ToArray(), "TorchSharp, never a libtorch backend: the app picks it");
+            new[] { "MnistPipeline.Scoring", "Microsoft.ML", "Microsoft.ML.OnnxTransformer", "Microsoft.ML.OnnxRuntime", "Microsoft.ML.OnnxRuntime.Managed", "System.IO.Hashing", "StbImageSharp", "TorchSharp" },
+            trainer.Dependencies.Keys.ToArray(), "TorchSharp (never a libtorch backend: the app picks it) and StbImageSharp for MnistDigitImage");
         Assert.AreEqual($"[{Workspace.Version}]", trainer.Dependencies["MnistPipeline.Scoring"], "exactly the MnistPipeline.Scoring it was built with");
 
         var scoring = ReadPackage("MnistPipeline.Scoring");
