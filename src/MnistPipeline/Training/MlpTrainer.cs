@@ -142,16 +142,6 @@ public sealed partial class MlpTrainer : IEstimator<MlpTransformer>
     /// The schema that <see cref="Fit(IDataView)"/> will produce: the input columns plus the score
     /// (vector of Single) and the predicted label (the label's key type).
     /// </summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        ColumnCheck.FeatureVector(inputSchema, _options.FeatureColumnName);
-        ColumnCheck.Label(inputSchema, _options.LabelColumnName, LabelKind.Key);
-        // SchemaShape.Column cannot be constructed outside ML.NET, so stock estimators describe our
-        // columns: principal components promise a Single vector without annotations (as our Score),
-        // and a copy of the label promises its key type and key values (as our PredictedLabel).
-        var shapeOf = _mlContext.Transforms.ProjectToPrincipalComponents(_options.ScoreColumnName, _options.FeatureColumnName, rank: 1)
-            .Append(_mlContext.Transforms.CopyColumns(_options.PredictedLabelColumnName, _options.LabelColumnName));
-        return shapeOf.GetOutputSchema(inputSchema);
-    }
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => MulticlassOutputSchema.Of(_mlContext, inputSchema,
+        _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName);
 }

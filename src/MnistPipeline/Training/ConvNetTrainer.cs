@@ -1,0 +1,152 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MnistPipeline.Networks;
+using MnistPipeline.Schema;
+using MnistPipeline.Scoring;
+
+namespace MnistPipeline.Training;
+
+/// <summary>
+/// Trains a convolutional network for multiclass classification of images with TorchSharp
+/// (libtorch), as an ML.NET estimator. The architecture is a short list of layers
+/// (<see cref="ConvNetTrainerOptionsBase.Layers"/>); presets: <see cref="Options.Recommended"/>
+/// (the defaults) and <see cref="Options.LeNet5"/>.
+/// </summary>
+/// <remarks>
+/// <para>Input and output columns:</para>
+/// <list type="table">
+/// <listheader><term>Column</term><description>Type</description></listheader>
+/// <item><term>Features (input)</term><description>the image: <c>Vector&lt;Single, H, W&gt;</c> (one channel, e.g. <c>ScalePixels</c>' 28 × 28), <c>Vector&lt;Single, C, H, W&gt;</c>, or a flat <c>Vector&lt;Single, C·H·W&gt;</c> with <see cref="ConvNetTrainerOptionsBase.ImageShape"/> set</description></item>
+/// <item><term>Label (input, training only)</term><description>key type; the class count is its key count</description></item>
+/// <item><term>Score (output)</term><description><c>Vector&lt;Single, k&gt;</c>: softmax probability of each class</description></item>
+/// <item><term>PredictedLabel (output)</term><description>key type with the label's key values: the most probable class</description></item>
+/// </list>
+/// <para>Trainer characteristics:</para>
+/// <list type="table">
+/// <item><term>Machine learning task</term><description>multiclass classification</description></item>
+/// <item><term>Is normalization required?</term><description>yes: scale pixels to about 0..1 (e.g. <c>ScalePixels</c>)</description></item>
+/// <item><term>Is caching required?</term><description>no: the training data is read once into memory (4 bytes per pixel per row)</description></item>
+/// <item><term>Required NuGet in addition to Microsoft.ML</term><description>MnistPipeline, and a libtorch backend (e.g. TorchSharp-cpu) in the application</description></item>
+/// <item><term>Exportable to ONNX</term><description>yes: <see cref="NetworkTransformer{TModel}.ExportOnnx(string)"/> (Conv, BatchNormalization, Relu, MaxPool, Gemm; opset 13)</description></item>
+/// </list>
+/// <para>
+/// The fitted <see cref="ConvNetTransformer"/> scores through an ONNX graph of the trained
+/// weights, run by ML.NET's OnnxTransformer, so a saved model loads and scores in any process with
+/// only MnistPipeline.Scoring (no TorchSharp). Its <see cref="NetworkTransformer{TModel}.Model"/> is
+/// the trained <see cref="ConvNetModelParameters"/>: pass them to
+/// <see cref="Fit(IDataView, ConvNetModelParameters)"/> to continue training (warm start). Training
+/// options, validation with early stopping, callbacks, seeding, threads, device and cancellation
+/// are those of every network trainer (<see cref="NetworkTrainerOptions"/>); Fits are serialized
+/// process-wide, as <see cref="MlpTrainer"/>'s.
+/// </para>
+/// </remarks>
+/// <example>
+/// <code>
+/// var ml = new MLContext(seed: 1);
+/// var pipeline = ml.Transforms.ScalePixels("Features", "Image")      // Vector&lt;Single, 28, 28&gt;: the image shape comes from the column
+///     .Append(new ConvNetTrainer(ml, ConvNetTrainer.Options.LeNet5()));
+/// var model = pipeline.Fit(train);
+/// var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+/// </code>
+/// </example>
+public sealed partial class ConvNetTrainer : IEstimator<ConvNetTransformer>
+{
+    private readonly MLContext _mlContext;
+    private readonly IHost _host;
+    private readonly Options _options;
+
+    /// <summary>Creates the trainer with all options.</summary>
+    /// <param name="mlContext">The ML.NET context: its seed drives <see cref="NetworkTrainerOptions.Seed"/> when unset, its log receives progress, its <see cref="MLContext.GpuDeviceId"/> picks the device.</param>
+    /// <param name="options">The options; copied, then validated (throws naming the first invalid option).</param>
+    public ConvNetTrainer(MLContext mlContext, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(options);
+        _mlContext = mlContext;
+        _host = ((IHostEnvironment)mlContext).Register("MnistPipeline.ConvNet");
+        _options = (Options)options.Clone();
+        _options.Validate();
+    }
+
+    /// <summary>Creates the trainer with the common options; the rest keep their defaults (see <see cref="Options"/>).</summary>
+    /// <param name="mlContext">The ML.NET context.</param>
+    /// <param name="labelColumnName">The key-typed label column. Default "Label".</param>
+    /// <param name="featureColumnName">The image column (see <see cref="ConvNetTrainerOptionsBase.ImageShape"/>). Default "Features".</param>
+    /// <param name="layers">The architecture. Default: see <see cref="ConvNetTrainerOptionsBase.Layers"/>.</param>
+    /// <param name="epochs">Passes over the data. Default 6.</param>
+    /// <param name="batchSize">Rows per step. Default 128.</param>
+    /// <param name="learningRate">Initial learning rate. Default 0.002.</param>
+    public ConvNetTrainer(MLContext mlContext,
+        string labelColumnName = NetworkDefaults.LabelColumnName,
+        string featureColumnName = NetworkDefaults.FeatureColumnName,
+        ConvNetLayerSpec[]? layers = null,
+        int epochs = ConvNetDefaults.Epochs,
+        int batchSize = NetworkDefaults.BatchSize,
+        double learningRate = NetworkDefaults.LearningRate)
+        : this(mlContext, new Options
+        {
+            LabelColumnName = labelColumnName,
+            FeatureColumnName = featureColumnName,
+            Layers = layers ?? ConvNetDefaults.Layers,
+            Epochs = epochs,
+            BatchSize = batchSize,
+            LearningRate = learningRate,
+        })
+    {
+    }
+
+    /// <summary>Trains on <paramref name="input"/> (and <see cref="NetworkTrainerOptions.ValidationData"/> if set).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, or the feature column is not an image of the expected shape.</exception>
+    /// <exception cref="ArgumentException">A kernel or pooling window of <see cref="ConvNetTrainerOptionsBase.Layers"/> does not fit the image it reads.</exception>
+    /// <exception cref="InvalidOperationException">No usable training rows, or the loss became NaN or infinite.</exception>
+    /// <exception cref="OperationCanceledException"><see cref="NetworkTrainerOptions.CancellationToken"/> was cancelled.</exception>
+    public ConvNetTransformer Fit(IDataView input) => Fit(input, _options.ValidationData, null);
+
+    /// <summary>Trains on <paramref name="trainData"/>, measuring <paramref name="validationData"/> after every epoch.</summary>
+    /// <param name="trainData">The training data.</param>
+    /// <param name="validationData">Data to measure after every epoch (and for early stopping); null for none.</param>
+    public ConvNetTransformer Fit(IDataView trainData, IDataView? validationData) => Fit(trainData, validationData, null);
+
+    /// <summary>
+    /// Continues training from <paramref name="modelParameters"/> (warm start), e.g. a fitted
+    /// transformer's <see cref="NetworkTransformer{TModel}.Model"/> or
+    /// <see cref="ConvNetModelParameters.Load(string)"/> of a saved model. The network must have the
+    /// options' layers and activation, read the data's image shape and give the label's class count.
+    /// </summary>
+    /// <param name="trainData">The training data.</param>
+    /// <param name="modelParameters">The weights to start from.</param>
+    /// <exception cref="ArgumentException">The network's shape does not fit the options or the data (the message names the layer).</exception>
+    public ConvNetTransformer Fit(IDataView trainData, ConvNetModelParameters modelParameters)
+        => Fit(trainData, _options.ValidationData, modelParameters ?? throw new ArgumentNullException(nameof(modelParameters)));
+
+    /// <summary>Trains on <paramref name="trainData"/> with validation data, from <paramref name="modelParameters"/> when given (warm start).</summary>
+    /// <param name="trainData">The training data.</param>
+    /// <param name="validationData">Data to measure after every epoch; null for none.</param>
+    /// <param name="modelParameters">The weights to start from; null for a fresh network.</param>
+    public ConvNetTransformer Fit(IDataView trainData, IDataView? validationData, ConvNetModelParameters? modelParameters)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        const string where = "training data";
+        int featureCount = ColumnCheck.FeatureVector(trainData.Schema, _options.FeatureColumnName, where);
+        var image = ConvNetArchitecture.ImageShapeOf(trainData.Schema[_options.FeatureColumnName], _options.ImageShape,
+            nameof(Options.ImageShape), where, nameof(trainData));
+        var label = ColumnCheck.Label(trainData.Schema, _options.LabelColumnName, LabelKind.Key, where);
+        int classCount = (int)((KeyDataViewType)label.Type).Count;
+        TrainerChecks.Validation(_options, validationData, featureCount, LabelKind.Key, classCount);
+
+        var task = TrainingTask.Multiclass(classCount, _options.Loss, _options.LabelSmoothing);
+        var recipe = ConvNetRecipe.For(_options, task.Task, image, classCount, modelParameters);
+        var result = NetworkFit.Run(_mlContext, _host, _options, task, recipe, trainData, validationData, featureCount, modelParameters);
+        return new ConvNetTransformer(_mlContext, (ConvNetModelParameters)result.Model, _options.FeatureColumnName,
+            new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, Probability: ""), label, result.History);
+    }
+
+    /// <summary>
+    /// The schema that <see cref="Fit(IDataView)"/> will produce: the input columns plus the score
+    /// (vector of Single) and the predicted label (the label's key type). A schema shape does not
+    /// carry vector dimensions: the image shape is checked at <c>Fit</c>.
+    /// </summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => MulticlassOutputSchema.Of(_mlContext, inputSchema,
+        _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName);
+}
