@@ -126,20 +126,10 @@ public sealed partial class ConvNetTrainer : IEstimator<ConvNetTransformer>
     /// <param name="modelParameters">The weights to start from; null for a fresh network.</param>
     public ConvNetTransformer Fit(IDataView trainData, IDataView? validationData, ConvNetModelParameters? modelParameters)
     {
-        ArgumentNullException.ThrowIfNull(trainData);
-        const string where = "training data";
-        int featureCount = ColumnCheck.FeatureVector(trainData.Schema, _options.FeatureColumnName, where);
-        var image = ConvNetArchitecture.ImageShapeOf(trainData.Schema[_options.FeatureColumnName], _options.ImageShape,
-            nameof(Options.ImageShape), where, nameof(trainData));
-        var label = ColumnCheck.Label(trainData.Schema, _options.LabelColumnName, LabelKind.Key, where);
-        int classCount = (int)((KeyDataViewType)label.Type).Count;
-        TrainerChecks.Validation(_options, validationData, featureCount, LabelKind.Key, classCount);
-
-        var task = TrainingTask.Multiclass(classCount, _options.Loss, _options.LabelSmoothing);
-        var recipe = ConvNetRecipe.For(_options, task.Task, image, classCount, modelParameters);
-        var result = NetworkFit.Run(_mlContext, _host, _options, task, recipe, trainData, validationData, featureCount, modelParameters);
-        return new ConvNetTransformer(_mlContext, (ConvNetModelParameters)result.Model, _options.FeatureColumnName,
-            new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, Probability: ""), label, result.History);
+        var (model, history, label) = ConvNetFit.Run(_mlContext, _host, _options, trainData, validationData, modelParameters, LabelKind.Key,
+            label => TrainingTask.Multiclass((int)((KeyDataViewType)label.Type).Count, _options.Loss, _options.LabelSmoothing));
+        return new ConvNetTransformer(_mlContext, model, _options.FeatureColumnName,
+            new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, Probability: ""), label, history);
     }
 
     /// <summary>
@@ -147,6 +137,6 @@ public sealed partial class ConvNetTrainer : IEstimator<ConvNetTransformer>
     /// (vector of Single) and the predicted label (the label's key type). A schema shape does not
     /// carry vector dimensions: the image shape is checked at <c>Fit</c>.
     /// </summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => MulticlassOutputSchema.Of(_mlContext, inputSchema,
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Multiclass(_mlContext, inputSchema,
         _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName);
 }

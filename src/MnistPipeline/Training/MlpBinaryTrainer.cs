@@ -143,16 +143,6 @@ public sealed class MlpBinaryTrainer : IEstimator<MlpBinaryTransformer>
     }
 
     /// <summary>The schema that <see cref="Fit(IDataView)"/> will produce: the input columns plus score and probability (Single) and the predicted label (Boolean).</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        ColumnCheck.FeatureVector(inputSchema, _options.FeatureColumnName);
-        ColumnCheck.Label(inputSchema, _options.LabelColumnName, LabelKind.Boolean);
-        // SchemaShape.Column cannot be constructed outside ML.NET: stock estimators describe our
-        // columns (a Boolean label converted to Single, and a copy of the Boolean label).
-        var shapeOf = _mlContext.Transforms.Conversion.ConvertType(_options.ScoreColumnName, _options.LabelColumnName, DataKind.Single)
-            .Append(_mlContext.Transforms.Conversion.ConvertType(_options.ProbabilityColumnName, _options.LabelColumnName, DataKind.Single))
-            .Append(_mlContext.Transforms.CopyColumns(_options.PredictedLabelColumnName, _options.LabelColumnName));
-        return shapeOf.GetOutputSchema(inputSchema);
-    }
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Binary(_mlContext, inputSchema,
+        _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName, _options.ProbabilityColumnName, _options.PredictedLabelColumnName);
 }

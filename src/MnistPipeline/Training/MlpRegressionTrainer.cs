@@ -145,12 +145,6 @@ public sealed class MlpRegressionTrainer : IEstimator<MlpRegressionTransformer>
     }
 
     /// <summary>The schema that <see cref="Fit(IDataView)"/> will produce: the input columns plus the score (Single).</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        ColumnCheck.FeatureVector(inputSchema, _options.FeatureColumnName);
-        ColumnCheck.Label(inputSchema, _options.LabelColumnName, LabelKind.Single);
-        // SchemaShape.Column cannot be constructed outside ML.NET: a copy of the Single label describes our score.
-        return _mlContext.Transforms.CopyColumns(_options.ScoreColumnName, _options.LabelColumnName).GetOutputSchema(inputSchema);
-    }
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Regression(_mlContext, inputSchema,
+        _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName);
 }

@@ -142,6 +142,6 @@ public sealed partial class MlpTrainer : IEstimator<MlpTransformer>
     /// The schema that <see cref="Fit(IDataView)"/> will produce: the input columns plus the score
     /// (vector of Single) and the predicted label (the label's key type).
     /// </summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => MulticlassOutputSchema.Of(_mlContext, inputSchema,
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Multiclass(_mlContext, inputSchema,
         _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName);
 }

@@ -15,6 +15,12 @@ internal static class BarImages
     {
         public string Name { get; set; } = "";
 
+        /// <summary>A binary label: the bar is horizontal.</summary>
+        public bool IsHorizontal { get; set; }
+
+        /// <summary>A regression label: the row (horizontal bar) or column (vertical) of the bar, or the diagonal's offset.</summary>
+        public float Position { get; set; }
+
         [VectorType]
         public float[] Image { get; set; } = [];
     }
@@ -45,13 +51,13 @@ internal static class BarImages
                     image[(c * size + y) * size + x] = bright;
                 }
             }
-            rows[i] = new Row { Name = kind switch { 0 => "h", 1 => "v", _ => "d" }, Image = image };
+            rows[i] = new Row { Name = kind switch { 0 => "h", 1 => "v", _ => "d" }, IsHorizontal = kind == 0, Position = at, Image = image };
         }
         return rows;
     }
 
     /// <summary>
-    /// An IDataView with "Label" (key over the names) and the image in <paramref name="column"/>:
+    /// An IDataView with "Label" (key over the names), "IsHorizontal" (Boolean), "Position" (Single) and the image in <paramref name="column"/>:
     /// <c>Vector&lt;Single, size, size&gt;</c> for one channel, <c>Vector&lt;Single, C, size, size&gt;</c>
     /// for more, or a flat <c>Vector&lt;Single, C·size²&gt;</c> when <paramref name="flat"/>.
     /// </summary>
