@@ -32,10 +32,8 @@ namespace MnistPipeline.Training;
 /// var metrics = ml.BinaryClassification.Evaluate(pipeline.Fit(train).Transform(test), "IsSeven");
 /// </code>
 /// </example>
-public sealed class ConvNetBinaryTrainer : IEstimator<ConvNetBinaryTransformer>
+public sealed class ConvNetBinaryTrainer : NetworkTrainer<ConvNetBinaryTransformer, ConvNetModelParameters>
 {
-    private readonly MLContext _mlContext;
-    private readonly IHost _host;
     private readonly Options _options;
 
     /// <summary>Options of <see cref="ConvNetBinaryTrainer"/>; a new instance holds the defaults of <see cref="ConvNetTrainerOptionsBase"/>.</summary>
@@ -62,44 +60,21 @@ public sealed class ConvNetBinaryTrainer : IEstimator<ConvNetBinaryTransformer>
     /// <param name="mlContext">The ML.NET context (seed, log, device).</param>
     /// <param name="options">The options; copied, then validated (throws naming the first invalid option).</param>
     public ConvNetBinaryTrainer(MLContext mlContext, Options options)
+        : base(mlContext, CheckedOptions.Of(options), "MnistPipeline.ConvNetBinary")
     {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        ArgumentNullException.ThrowIfNull(options);
-        _mlContext = mlContext;
-        _host = ((IHostEnvironment)mlContext).Register("MnistPipeline.ConvNetBinary");
-        _options = (Options)options.Clone();
-        _options.Validate();
+        _options = (Options)TrainerOptions;
     }
 
-    /// <summary>Trains on <paramref name="input"/> (and <see cref="NetworkTrainerOptions.ValidationData"/> if set).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, or the feature column is not an image of the expected shape.</exception>
-    /// <exception cref="InvalidOperationException">No usable training rows, or the loss became NaN or infinite.</exception>
-    public ConvNetBinaryTransformer Fit(IDataView input) => Fit(input, _options.ValidationData, null);
-
-    /// <summary>Trains on <paramref name="trainData"/>, measuring <paramref name="validationData"/> after every epoch.</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="validationData">Data to measure after every epoch; null for none.</param>
-    public ConvNetBinaryTransformer Fit(IDataView trainData, IDataView? validationData) => Fit(trainData, validationData, null);
-
-    /// <summary>Continues training from <paramref name="modelParameters"/> (warm start); see <see cref="ConvNetTrainer.Fit(IDataView, ConvNetModelParameters)"/>.</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="modelParameters">The weights to start from: a binary network.</param>
-    public ConvNetBinaryTransformer Fit(IDataView trainData, ConvNetModelParameters modelParameters)
-        => Fit(trainData, _options.ValidationData, modelParameters ?? throw new ArgumentNullException(nameof(modelParameters)));
-
-    /// <summary>Trains with validation data, from <paramref name="modelParameters"/> when given (warm start; see <see cref="ConvNetTrainer.Fit(IDataView, ConvNetModelParameters)"/>).</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="validationData">Data to measure after every epoch; null for none.</param>
-    /// <param name="modelParameters">The weights to start from: a binary network; null for a fresh network.</param>
-    public ConvNetBinaryTransformer Fit(IDataView trainData, IDataView? validationData, ConvNetModelParameters? modelParameters)
+    /// <inheritdoc />
+    public override ConvNetBinaryTransformer Fit(IDataView trainData, IDataView? validationData, ConvNetModelParameters? modelParameters)
     {
-        var (model, history, _) = ConvNetFit.Run(_mlContext, _host, _options, trainData, validationData, modelParameters, LabelKind.Boolean,
+        var (model, history, _) = ConvNetFit.Run(MLContext, Host, _options, trainData, validationData, modelParameters, LabelKind.Boolean,
             _ => TrainingTask.Binary());
-        return new ConvNetBinaryTransformer(_mlContext, model, _options.FeatureColumnName,
+        return new ConvNetBinaryTransformer(MLContext, model, _options.FeatureColumnName,
             new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, _options.ProbabilityColumnName), history);
     }
 
-    /// <summary>The schema that <see cref="Fit(IDataView)"/> will produce: the input columns plus the score, the probability (Single) and the predicted label (Boolean).</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Binary(_mlContext, inputSchema,
+    /// <inheritdoc />
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Binary(MLContext, inputSchema,
         _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName, _options.ProbabilityColumnName, _options.PredictedLabelColumnName);
 }

@@ -32,10 +32,8 @@ namespace MnistPipeline.Training;
 /// var metrics = ml.Regression.Evaluate(pipeline.Fit(train).Transform(test), "Angle");
 /// </code>
 /// </example>
-public sealed class ConvNetRegressionTrainer : IEstimator<ConvNetRegressionTransformer>
+public sealed class ConvNetRegressionTrainer : NetworkTrainer<ConvNetRegressionTransformer, ConvNetModelParameters>
 {
-    private readonly MLContext _mlContext;
-    private readonly IHost _host;
     private readonly Options _options;
 
     /// <summary>Options of <see cref="ConvNetRegressionTrainer"/>; a new instance holds the defaults of <see cref="ConvNetTrainerOptionsBase"/> and squared error.</summary>
@@ -65,44 +63,21 @@ public sealed class ConvNetRegressionTrainer : IEstimator<ConvNetRegressionTrans
     /// <param name="mlContext">The ML.NET context (seed, log, device).</param>
     /// <param name="options">The options; copied, then validated (throws naming the first invalid option).</param>
     public ConvNetRegressionTrainer(MLContext mlContext, Options options)
+        : base(mlContext, CheckedOptions.Of(options), "MnistPipeline.ConvNetRegression")
     {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        ArgumentNullException.ThrowIfNull(options);
-        _mlContext = mlContext;
-        _host = ((IHostEnvironment)mlContext).Register("MnistPipeline.ConvNetRegression");
-        _options = (Options)options.Clone();
-        _options.Validate();
+        _options = (Options)TrainerOptions;
     }
 
-    /// <summary>Trains on <paramref name="input"/> (and <see cref="NetworkTrainerOptions.ValidationData"/> if set).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, or the feature column is not an image of the expected shape.</exception>
-    /// <exception cref="InvalidOperationException">No usable training rows, or the loss became NaN or infinite.</exception>
-    public ConvNetRegressionTransformer Fit(IDataView input) => Fit(input, _options.ValidationData, null);
-
-    /// <summary>Trains on <paramref name="trainData"/>, measuring <paramref name="validationData"/> after every epoch.</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="validationData">Data to measure after every epoch; null for none.</param>
-    public ConvNetRegressionTransformer Fit(IDataView trainData, IDataView? validationData) => Fit(trainData, validationData, null);
-
-    /// <summary>Continues training from <paramref name="modelParameters"/> (warm start); see <see cref="ConvNetTrainer.Fit(IDataView, ConvNetModelParameters)"/>.</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="modelParameters">The weights to start from: a regression network.</param>
-    public ConvNetRegressionTransformer Fit(IDataView trainData, ConvNetModelParameters modelParameters)
-        => Fit(trainData, _options.ValidationData, modelParameters ?? throw new ArgumentNullException(nameof(modelParameters)));
-
-    /// <summary>Trains with validation data, from <paramref name="modelParameters"/> when given (warm start; the starting model's target scale is kept).</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="validationData">Data to measure after every epoch; null for none.</param>
-    /// <param name="modelParameters">The weights to start from: a regression network; null for a fresh network.</param>
-    public ConvNetRegressionTransformer Fit(IDataView trainData, IDataView? validationData, ConvNetModelParameters? modelParameters)
+    /// <inheritdoc />
+    public override ConvNetRegressionTransformer Fit(IDataView trainData, IDataView? validationData, ConvNetModelParameters? modelParameters)
     {
-        var (model, history, _) = ConvNetFit.Run(_mlContext, _host, _options, trainData, validationData, modelParameters, LabelKind.Single,
+        var (model, history, _) = ConvNetFit.Run(MLContext, Host, _options, trainData, validationData, modelParameters, LabelKind.Single,
             _ => TrainingTask.Regression(_options.Loss, _options.HuberDelta));
-        return new ConvNetRegressionTransformer(_mlContext, model, _options.FeatureColumnName,
+        return new ConvNetRegressionTransformer(MLContext, model, _options.FeatureColumnName,
             new ScoringColumns(_options.ScoreColumnName, PredictedLabel: "", Probability: ""), history);
     }
 
-    /// <summary>The schema that <see cref="Fit(IDataView)"/> will produce: the input columns plus the score (Single).</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Regression(_mlContext, inputSchema,
+    /// <inheritdoc />
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Regression(MLContext, inputSchema,
         _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName);
 }

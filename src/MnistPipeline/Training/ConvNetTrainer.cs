@@ -35,7 +35,7 @@ namespace MnistPipeline.Training;
 /// weights, run by ML.NET's OnnxTransformer, so a saved model loads and scores in any process with
 /// only MnistPipeline.Scoring (no TorchSharp). Its <see cref="NetworkTransformer{TModel}.Model"/> is
 /// the trained <see cref="ConvNetModelParameters"/>: pass them to
-/// <see cref="Fit(IDataView, ConvNetModelParameters)"/> to continue training (warm start). Training
+/// <see cref="NetworkTrainer{TTransformer, TModel}.Fit(IDataView, TModel)"/> to continue training (warm start). Training
 /// options, validation with early stopping, callbacks, seeding, threads, device and cancellation
 /// are those of every network trainer (<see cref="NetworkTrainerOptions"/>); Fits are serialized
 /// process-wide, as <see cref="MlpTrainer"/>'s.
@@ -50,23 +50,17 @@ namespace MnistPipeline.Training;
 /// var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
 /// </code>
 /// </example>
-public sealed partial class ConvNetTrainer : IEstimator<ConvNetTransformer>
+public sealed partial class ConvNetTrainer : NetworkTrainer<ConvNetTransformer, ConvNetModelParameters>
 {
-    private readonly MLContext _mlContext;
-    private readonly IHost _host;
     private readonly Options _options;
 
     /// <summary>Creates the trainer with all options.</summary>
     /// <param name="mlContext">The ML.NET context: its seed drives <see cref="NetworkTrainerOptions.Seed"/> when unset, its log receives progress, its <see cref="MLContext.GpuDeviceId"/> picks the device.</param>
     /// <param name="options">The options; copied, then validated (throws naming the first invalid option).</param>
     public ConvNetTrainer(MLContext mlContext, Options options)
+        : base(mlContext, CheckedOptions.Of(options), "MnistPipeline.ConvNet")
     {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        ArgumentNullException.ThrowIfNull(options);
-        _mlContext = mlContext;
-        _host = ((IHostEnvironment)mlContext).Register("MnistPipeline.ConvNet");
-        _options = (Options)options.Clone();
-        _options.Validate();
+        _options = (Options)TrainerOptions;
     }
 
     /// <summary>Creates the trainer with the common options; the rest keep their defaults (see <see cref="Options"/>).</summary>
@@ -96,47 +90,19 @@ public sealed partial class ConvNetTrainer : IEstimator<ConvNetTransformer>
     {
     }
 
-    /// <summary>Trains on <paramref name="input"/> (and <see cref="NetworkTrainerOptions.ValidationData"/> if set).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type, or the feature column is not an image of the expected shape.</exception>
-    /// <exception cref="ArgumentException">A kernel or pooling window of <see cref="ConvNetTrainerOptionsBase.Layers"/> does not fit the image it reads.</exception>
-    /// <exception cref="InvalidOperationException">No usable training rows, or the loss became NaN or infinite.</exception>
-    /// <exception cref="OperationCanceledException"><see cref="NetworkTrainerOptions.CancellationToken"/> was cancelled.</exception>
-    public ConvNetTransformer Fit(IDataView input) => Fit(input, _options.ValidationData, null);
-
-    /// <summary>Trains on <paramref name="trainData"/>, measuring <paramref name="validationData"/> after every epoch.</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="validationData">Data to measure after every epoch (and for early stopping); null for none.</param>
-    public ConvNetTransformer Fit(IDataView trainData, IDataView? validationData) => Fit(trainData, validationData, null);
-
-    /// <summary>
-    /// Continues training from <paramref name="modelParameters"/> (warm start), e.g. a fitted
-    /// transformer's <see cref="NetworkTransformer{TModel}.Model"/> or
-    /// <see cref="ConvNetModelParameters.Load(string)"/> of a saved model. The network must have the
-    /// options' layers and activation, read the data's image shape and give the label's class count.
-    /// </summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="modelParameters">The weights to start from.</param>
-    /// <exception cref="ArgumentException">The network's shape does not fit the options or the data (the message names the layer).</exception>
-    public ConvNetTransformer Fit(IDataView trainData, ConvNetModelParameters modelParameters)
-        => Fit(trainData, _options.ValidationData, modelParameters ?? throw new ArgumentNullException(nameof(modelParameters)));
-
-    /// <summary>Trains on <paramref name="trainData"/> with validation data, from <paramref name="modelParameters"/> when given (warm start).</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="validationData">Data to measure after every epoch; null for none.</param>
-    /// <param name="modelParameters">The weights to start from; null for a fresh network.</param>
-    public ConvNetTransformer Fit(IDataView trainData, IDataView? validationData, ConvNetModelParameters? modelParameters)
+    /// <inheritdoc />
+    /// <exception cref="ArgumentOutOfRangeException">The feature column is not an image of the expected shape (the message names the column, <see cref="ConvNetTrainerOptionsBase.ImageShape"/> and both shapes).</exception>
+    /// <exception cref="ArgumentException">A kernel or pooling window of <see cref="ConvNetTrainerOptionsBase.Layers"/> does not fit the image it reads, or the warm-start network's layers are not the options' (the message names the layer).</exception>
+    public override ConvNetTransformer Fit(IDataView trainData, IDataView? validationData, ConvNetModelParameters? modelParameters)
     {
-        var (model, history, label) = ConvNetFit.Run(_mlContext, _host, _options, trainData, validationData, modelParameters, LabelKind.Key,
+        var (model, history, label) = ConvNetFit.Run(MLContext, Host, _options, trainData, validationData, modelParameters, LabelKind.Key,
             label => TrainingTask.Multiclass((int)((KeyDataViewType)label.Type).Count, _options.Loss, _options.LabelSmoothing));
-        return new ConvNetTransformer(_mlContext, model, _options.FeatureColumnName,
+        return new ConvNetTransformer(MLContext, model, _options.FeatureColumnName,
             new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, Probability: ""), label, history);
     }
 
-    /// <summary>
-    /// The schema that <see cref="Fit(IDataView)"/> will produce: the input columns plus the score
-    /// (vector of Single) and the predicted label (the label's key type). A schema shape does not
-    /// carry vector dimensions: the image shape is checked at <c>Fit</c>.
-    /// </summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Multiclass(_mlContext, inputSchema,
+    /// <inheritdoc />
+    /// <remarks>A schema shape does not carry vector dimensions: the image shape is checked at <c>Fit</c>.</remarks>
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Multiclass(MLContext, inputSchema,
         _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName);
 }
