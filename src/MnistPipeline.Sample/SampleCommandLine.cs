@@ -55,6 +55,13 @@ internal sealed class SampleCommandLine
     };
 
     // train
+    private readonly Option<string> _network = new("--network")
+    {
+        Description = "mlp: a multilayer perceptron (MlpTrainer, see --preset); cnn: ConvNetTrainer's recommended convolutional network " +
+                      "(conv 32 + BN, pool, conv 64 + BN, pool, dense 128, dropout; Adam, 6 epochs; about 0.993); lenet5: LeNet-5",
+        DefaultValueFactory = _ => SampleNetwork.Mlp,
+    };
+
     private readonly Option<string> _preset = new("--preset")
     {
         Description = "tutorial: the Keras tutorial exactly (256-128 ReLU, SGD 0.01, squared error, batch 32, 10 epochs, no shuffling); " +
@@ -153,6 +160,7 @@ internal sealed class SampleCommandLine
     {
         _console = console;
         _preset.AcceptOnlyFromAmong("tutorial", "recommended");
+        _network.AcceptOnlyFromAmong(SampleNetwork.Names);
         _maxUpload.CustomParser = r => ParsePositiveInt(r) ?? 0;
         foreach (var option in new[] { _threads, _epochs, _batchSize, _trainRows, _testRows })
             option.CustomParser = ParsePositiveInt;
@@ -208,7 +216,7 @@ internal sealed class SampleCommandLine
     {
         foreach (Option option in new Option[]
                  {
-                     _preset, _epochs, _batchSize, _learningRate, _optimizer, _loss, _hidden, _seed, _trainRows, _testRows, _report, _noReport,
+                     _network, _preset, _epochs, _batchSize, _learningRate, _optimizer, _loss, _hidden, _seed, _trainRows, _testRows, _report, _noReport,
                  })
         {
             command.Options.Add(option);
@@ -219,7 +227,8 @@ internal sealed class SampleCommandLine
     {
         var settings = new TrainSettings(
             Common(result),
-            result.GetValue(_preset)!,
+            result.GetValue(_network)!,
+            result.GetResult(_preset) is { Implicit: false } ? result.GetValue(_preset) : null,
             result.GetValue(_epochs),
             result.GetValue(_batchSize),
             result.GetValue(_learningRate),

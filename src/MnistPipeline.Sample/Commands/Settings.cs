@@ -10,10 +10,14 @@ namespace MnistPipeline.Sample.Commands;
 /// <param name="Offline">Use only the MNIST files already in the data folder: no mirror, no npm.</param>
 internal sealed record CommonSettings(string? DataFolder, string ModelPath, int? Threads, bool Quiet, bool Offline);
 
-/// <summary>What <c>train</c> was asked to do: a preset and the values that override it.</summary>
+/// <summary>
+/// What <c>train</c> was asked to do: a network (mlp, cnn or lenet5), a preset (tutorial or
+/// recommended, MLP only; null when not given) and the values that override it.
+/// </summary>
 internal sealed record TrainSettings(
     CommonSettings Common,
-    string Preset,
+    string Network,
+    string? Preset,
     int? Epochs,
     int? BatchSize,
     double? LearningRate,

@@ -118,18 +118,8 @@ public sealed class MlpBinaryTrainer : NetworkTrainer<MlpBinaryTransformer, MlpM
     }
 
     /// <inheritdoc />
-    public override SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        ColumnCheck.FeatureVector(inputSchema, _options.FeatureColumnName);
-        ColumnCheck.Label(inputSchema, _options.LabelColumnName, LabelKind.Boolean);
-        // SchemaShape.Column cannot be constructed outside ML.NET: stock estimators describe our
-        // columns (a Boolean label converted to Single, and a copy of the Boolean label).
-        var shapeOf = MLContext.Transforms.Conversion.ConvertType(_options.ScoreColumnName, _options.LabelColumnName, DataKind.Single)
-            .Append(MLContext.Transforms.Conversion.ConvertType(_options.ProbabilityColumnName, _options.LabelColumnName, DataKind.Single))
-            .Append(MLContext.Transforms.CopyColumns(_options.PredictedLabelColumnName, _options.LabelColumnName));
-        return shapeOf.GetOutputSchema(inputSchema);
-    }
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Binary(MLContext, inputSchema,
+        _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName, _options.ProbabilityColumnName, _options.PredictedLabelColumnName);
 
     /// <summary>A validated copy: the trainer is not affected by later changes to the caller's options.</summary>
     private static Options Checked(Options options)

@@ -120,14 +120,8 @@ public sealed class MlpRegressionTrainer : NetworkTrainer<MlpRegressionTransform
     }
 
     /// <inheritdoc />
-    public override SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        ColumnCheck.FeatureVector(inputSchema, _options.FeatureColumnName);
-        ColumnCheck.Label(inputSchema, _options.LabelColumnName, LabelKind.Single);
-        // SchemaShape.Column cannot be constructed outside ML.NET: a copy of the Single label describes our score.
-        return MLContext.Transforms.CopyColumns(_options.ScoreColumnName, _options.LabelColumnName).GetOutputSchema(inputSchema);
-    }
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Regression(MLContext, inputSchema,
+        _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName);
 
     /// <summary>A validated copy: the trainer is not affected by later changes to the caller's options.</summary>
     private static Options Checked(Options options)

@@ -107,18 +107,8 @@ public sealed partial class MlpTrainer : NetworkTrainer<MlpTransformer, MlpModel
     }
 
     /// <inheritdoc />
-    public override SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        ColumnCheck.FeatureVector(inputSchema, _options.FeatureColumnName);
-        ColumnCheck.Label(inputSchema, _options.LabelColumnName, LabelKind.Key);
-        // SchemaShape.Column cannot be constructed outside ML.NET, so stock estimators describe our
-        // columns: principal components promise a Single vector without annotations (as our Score),
-        // and a copy of the label promises its key type and key values (as our PredictedLabel).
-        var shapeOf = MLContext.Transforms.ProjectToPrincipalComponents(_options.ScoreColumnName, _options.FeatureColumnName, rank: 1)
-            .Append(MLContext.Transforms.CopyColumns(_options.PredictedLabelColumnName, _options.LabelColumnName));
-        return shapeOf.GetOutputSchema(inputSchema);
-    }
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Multiclass(MLContext, inputSchema,
+        _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName);
 
     /// <summary>A validated copy: the trainer is not affected by later changes to the caller's options.</summary>
     private static Options Checked(Options options)
