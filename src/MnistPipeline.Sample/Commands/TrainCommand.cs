@@ -20,82 +20,61 @@ namespace MnistPipeline.Sample.Commands;
 /// </summary>
 internal sealed class TrainCommand(SampleConsole console, TrainSettings settings)
 {
-    private const string LogSourcePrefix = "MnistPipeline.Mlp";
-
     private readonly TextWriter _out = console.Out;
     private readonly bool _quiet = settings.Common.Quiet;
 
     public int Run(CancellationToken cancel)
     {
         var renderer = ProgressRenderer.For(console, _quiet);
-        var options = TrainerOptions(renderer, cancel);
+        var network = SampleNetwork.For(settings, renderer, cancel);
         var ml = new MLContext(settings.Seed);
         // Constructed before any data is read, so that a bad option fails at once.
-        var trainer = CreateTrainer(ml, options);
-        Say(Invariant($"MnistPipeline sample: train, preset {settings.Preset} ({Describe(options)}), MLContext seed {settings.Seed}"));
+        CreateTrainer(ml, network);
+        Say(Invariant($"MnistPipeline sample: train, network {network.Name}, preset {network.Preset} ({network.Describe()}), MLContext seed {settings.Seed}"));
 
         var files = MnistData.Ensure(console, settings.Common, cancel);
         var train = MnistData.Take(ml, ml.Data.LoadMnist(files.TrainImages, files.TrainLabels), settings.TrainRows);
         var test = MnistData.Take(ml, ml.Data.LoadMnist(files.TestImages, files.TestLabels), settings.TestRows);
         Say(Invariant($"MNIST files: {Path.GetDirectoryName(files.TrainImages)}"));
 
-        // The test set stays out of training entirely: the trainer measures each epoch, stops early
-        // and fits its calibration temperature on rows it keeps out of the training images (the
-        // preset says how many), never on the images the model is finally evaluated on.
-        var pipeline = ml.Transforms.ScalePixels("Pixels", "Image")
-            .Append(ml.Transforms.FlattenImage("Features", "Pixels"))
-            .Append(trainer);
-        var (model, trainingTime) = Fit(ml, pipeline, renderer, train);
-        using var disposeModel = model;
-        var mlp = model.LastTransformer;
+        // Stateless preprocessing, fitted once. The test set stays out of training entirely: the
+        // trainer measures each epoch, stops early and fits its calibration temperature on rows it
+        // keeps out of the training images (the preset says how many), never on the test images.
+        var preprocessing = network.Preprocessing(ml).Fit(train);
+        var (trained, trainingTime) = Fit(ml, network, renderer, preprocessing.Transform(train));
+        using var model = preprocessing.Append(trained.Transformer);
 
         var evaluation = DigitEvaluation.Run(ml, model, test);
-        ResultPrinter.Metrics(_out, evaluation, options.Loss == ClassificationLoss.SquaredError);
+        ResultPrinter.Metrics(_out, evaluation, network.Loss == ClassificationLoss.SquaredError);
 
         string modelPath = Path.GetFullPath(settings.Common.ModelPath);
         ml.Model.SaveAtomically(model, train.Schema, modelPath);
         _out.WriteLine();
         _out.WriteLine(Invariant($"Model saved: {settings.Common.ModelPath} ({new FileInfo(modelPath).Length / 1024.0:N0} KiB)"));
 
-        string validation = mlp.TrainingHistory.Any(m => m.ValidationLoss is not null)
-            ? mlp.Calibration?.Rows ?? "rows kept out of the training images"
+        string validation = trained.History.Any(m => m.ValidationLoss is not null)
+            ? trained.Calibration?.Rows ?? "rows kept out of the training images"
             : "none: every training image trains (the preset keeps none out)";
-        var run = new TrainingRun(settings.Preset, options, settings.Seed, CountRows(train), validation,
-            Invariant($"{DigitModel.PixelCount}-{string.Join("-", mlp.Model.Layers.Select(l => l.OutputSize))}"),
-            mlp.Model.ParameterCount, mlp.TrainingHistory, trainingTime, mlp.Calibration);
+        var run = new TrainingRun(network.Preset, network.Options, settings.Seed, CountRows(train), validation,
+            trained.Architecture, trained.Model.ParameterCount, trained.History, trainingTime, trained.Calibration)
+        {
+            Network = network.Name,
+            Loss = network.Loss,
+            Activation = network.Activation,
+            WeightInitialization = network.WeightInitialization,
+            HiddenLayers = trained.HiddenLayers,
+        };
         WriteReport(new ReportInput("train", settings.CommandLine, DateTimeOffset.UtcNow, settings.Common.ModelPath, run, evaluation));
 
         ShowPredictionsFromSavedModel(modelPath, test, evaluation);
         return SampleApp.Success;
     }
 
-    /// <summary>The preset, then every option given on the command line over it.</summary>
-    private MlpTrainer.Options TrainerOptions(ProgressRenderer renderer, CancellationToken cancel)
-    {
-        var options = settings.Preset switch
-        {
-            "recommended" => MlpTrainer.Options.Recommended(),
-            "best" => MlpTrainer.Options.Best(),
-            "defaults" => new MlpTrainer.Options(),
-            _ => MlpTrainer.Options.Tutorial(),
-        };
-        options.Epochs = settings.Epochs ?? options.Epochs;
-        options.BatchSize = settings.BatchSize ?? options.BatchSize;
-        options.LearningRate = settings.LearningRate ?? options.LearningRate;
-        options.Optimizer = settings.Optimizer ?? options.Optimizer;
-        options.Loss = settings.Loss ?? options.Loss;
-        options.HiddenLayers = settings.HiddenLayers ?? options.HiddenLayers;
-        options.NumberOfThreads = settings.Common.Threads;
-        options.ProgressChanged = renderer.Progress;
-        options.CancellationToken = cancel;
-        return options;
-    }
-
-    private static MlpTrainer CreateTrainer(MLContext ml, MlpTrainer.Options options)
+    private static void CreateTrainer(MLContext ml, SampleNetwork network)
     {
         try
         {
-            return new MlpTrainer(ml, options);
+            network.CreateTrainer(ml);
         }
         catch (ArgumentException e)
         {
@@ -104,13 +83,13 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         }
     }
 
-    /// <summary>Fits the pipeline, showing the trainer's log lines as they come.</summary>
-    private static (TransformerChain<MlpTransformer> Model, TimeSpan Elapsed) Fit(MLContext ml, IEstimator<TransformerChain<MlpTransformer>> pipeline,
-        ProgressRenderer renderer, IDataView train)
+    /// <summary>Trains on the training images only, showing the trainer's log lines as they come.</summary>
+    private static (SampleNetwork.Trained Trained, TimeSpan Elapsed) Fit(MLContext ml, SampleNetwork network, ProgressRenderer renderer,
+        IDataView train)
     {
         void OnLog(object? sender, LoggingEventArgs e)
         {
-            if (e.Kind == ChannelMessageKind.Info && e.Source.StartsWith(LogSourcePrefix, StringComparison.Ordinal))
+            if (e.Kind == ChannelMessageKind.Info && e.Source.StartsWith(network.LogSource, StringComparison.Ordinal))
                 renderer.Line(e.RawMessage);
         }
 
@@ -118,7 +97,7 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         ml.Log += OnLog;
         try
         {
-            return (pipeline.Fit(train), clock.Elapsed);
+            return (network.Fit(ml, train), clock.Elapsed);
         }
         finally
         {
@@ -163,10 +142,4 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         if (!_quiet)
             _out.WriteLine(line);
     }
-
-    private static string Describe(MlpTrainer.Options o) =>
-        Invariant($"{(o.HiddenLayers.Length == 0 ? "no hidden layer" : string.Join("-", o.HiddenLayers))} {o.Activation}, {o.Optimizer} {o.LearningRate} {o.LearningRateSchedule}, ") +
-        Invariant($"{SampleCommandLine.Hyphenate(o.Loss.ToString())}, batch {o.BatchSize?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "automatic"}, ") +
-        Invariant($"{o.Epochs?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "automatic"} epochs{(o.Shuffle ? ", shuffled" : ", no shuffling")}") +
-        (o.Dropout > 0 ? Invariant($", dropout {o.Dropout}") : "") + (o.Augmentation is null ? "" : ", augmented images");
 }

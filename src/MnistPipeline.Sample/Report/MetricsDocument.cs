@@ -57,16 +57,17 @@ internal sealed record TrainingDocument(
     double? ValidationFraction,
     bool StandardizeFeatures,
     string? Augmentation,
-    CalibrationDocument? Calibration)
+    CalibrationDocument? Calibration,
+    string Network)
 {
     public static TrainingDocument From(TrainingRun run)
     {
         var o = run.Options;
-        return new TrainingDocument(run.Preset, run.Architecture, run.Parameters, o.HiddenLayers, o.Activation.ToString(), o.Loss.ToString(),
+        return new TrainingDocument(run.Preset, run.Architecture, run.Parameters, run.HiddenLayers, run.Activation, run.Loss.ToString(),
             o.Optimizer.ToString(), o.LearningRate, o.Momentum, o.WeightDecay, o.LearningRateSchedule.ToString(), o.BatchSize, o.Epochs,
-            o.Shuffle, o.WeightInitialization.ToString(), run.Seed, o.NumberOfThreads, run.TrainRows, run.Validation,
+            o.Shuffle, run.WeightInitialization, run.Seed, o.NumberOfThreads, run.TrainRows, run.Validation,
             Math.Round(run.Elapsed.TotalSeconds, 3), run.History.Select(EpochDocument.From).ToArray(), run.History.Count,
-            o.ValidationFraction, o.StandardizeFeatures, o.Augmentation?.ToString(), CalibrationDocument.From(run.Calibration));
+            o.ValidationFraction, (o as MlpTrainerOptionsBase)?.StandardizeFeatures ?? false, o.Augmentation?.ToString(), CalibrationDocument.From(run.Calibration), run.Network);
     }
 }
 
