@@ -10,7 +10,10 @@ namespace MnistPipeline.Sample.Commands;
 /// <param name="Offline">Use only the MNIST files already in the data folder: no mirror, no npm.</param>
 internal sealed record CommonSettings(string? DataFolder, string ModelPath, int? Threads, bool Quiet, bool Offline);
 
-/// <summary>What <c>train</c> was asked to do: a preset and the values that override it.</summary>
+/// <summary>
+/// What <c>train</c> was asked to do: a preset and the values that override it; the checkpoint
+/// file (<c>--checkpoint</c>, or the default one when only <c>--resume</c> is given) and whether to resume from it.
+/// </summary>
 internal sealed record TrainSettings(
     CommonSettings Common,
     string Preset,
@@ -24,7 +27,9 @@ internal sealed record TrainSettings(
     int? TrainRows,
     int? TestRows,
     string? ReportFolder,
-    string CommandLine);
+    string CommandLine,
+    string? CheckpointPath = null,
+    bool Resume = false);
 
 /// <summary>What <c>evaluate</c> was asked to do.</summary>
 internal sealed record EvaluateSettings(CommonSettings Common, int? TestRows, string? ReportFolder, string CommandLine);

@@ -62,11 +62,7 @@ internal sealed class CheckpointFingerprint
     public static CheckpointFingerprint Of(NetworkTrainerOptions options, TrainingTask task, int featureCount,
         TensorDataset train, TensorDataset? validation, NetworkModelParameters? initial)
     {
-        var items = new List<CheckpointManifest.FingerprintItem>
-        {
-            new("trainer", TrainerName(options.GetType())),
-        };
-        AddProperties(items, options, prefix: "", depth: 0);
+        var items = OptionItems(options);
         items.Add(new("task", task.Describe()));
         items.Add(new("features", featureCount.ToString(CultureInfo.InvariantCulture)));
         items.Add(new("training rows", train.Count.ToString(CultureInfo.InvariantCulture)));
@@ -99,6 +95,17 @@ internal sealed class CheckpointFingerprint
         return differences;
     }
 
+    /// <summary>The trainer and every option that changes the trajectory, by name.</summary>
+    internal static List<CheckpointManifest.FingerprintItem> OptionItems(NetworkTrainerOptions options)
+    {
+        var items = new List<CheckpointManifest.FingerprintItem> { new("trainer", TrainerName(options.GetType())) };
+        AddProperties(items, options, prefix: "", depth: 0);
+        return items;
+    }
+
+    /// <summary>Whether a top-level option is left out of the fingerprint (see the remarks).</summary>
+    internal static bool IsExcluded(string option) => NotFingerprinted.Contains(option) || option.EndsWith("ColumnName", StringComparison.Ordinal);
+
     private static string TrainerName(Type type) => type.DeclaringType is { } outer ? $"{outer.Name}.{type.Name}" : type.Name;
 
     private static void AddProperties(List<CheckpointManifest.FingerprintItem> items, object options, string prefix, int depth)
@@ -109,7 +116,7 @@ internal sealed class CheckpointFingerprint
         foreach (var property in properties)
         {
             string name = prefix + property.Name;
-            if (depth == 0 && (NotFingerprinted.Contains(property.Name) || property.Name.EndsWith("ColumnName", StringComparison.Ordinal)))
+            if (depth == 0 && IsExcluded(property.Name))
                 continue;
             var type = property.PropertyType;
             if (typeof(Delegate).IsAssignableFrom(type) || type == typeof(CancellationToken) || typeof(IDataView).IsAssignableFrom(type))

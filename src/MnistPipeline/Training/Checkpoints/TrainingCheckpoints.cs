@@ -169,7 +169,7 @@ internal sealed partial class TrainingCheckpoints
         if (_options.KeepCheckpoint || !File.Exists(Path))
             return;
         File.Delete(Path);
-        _channel.Info(MessageSensitivity.None, $"Training finished: removed the checkpoint '{Path}' (KeepCheckpoint keeps it).");
+        _channel.Info(MessageSensitivity.None, $"Training finished: the checkpoint '{Path}' was removed (set KeepCheckpoint to keep it).");
     }
 
     private void Save(LoopState state, string reason)
@@ -215,7 +215,8 @@ internal sealed partial class TrainingCheckpoints
                 CheckWritten(stream);
                 BeforeReplaceForTests?.Invoke();
             });
-        var message = Invariant($"Checkpoint ({reason}) at epoch {Math.Min(state.Epoch, _options.Epochs)}, step {state.Step:N0}: {length / 1e6:F2} MB written in {clock.Elapsed.TotalMilliseconds:F1} ms.");
+        string where = state.NextRow == 0 && state.History.Count > 0 ? Invariant($"after epoch {state.History.Count}") : Invariant($"in epoch {state.Epoch}");
+        var message = Invariant($"Checkpoint ({reason}) {where}, step {state.Step:N0}: {length / 1e6:F2} MB written in {clock.Elapsed.TotalMilliseconds:F1} ms.");
         if (reason == "step")
             _channel.Trace(MessageSensitivity.None, message);
         else
