@@ -1,5 +1,6 @@
 using System.Globalization;
 using MnistPipeline.Bench;
+using MnistPipeline.Bench.Checkpoint;
 using MnistPipeline.Bench.Compare;
 using MnistPipeline.Bench.Contenders;
 using MnistPipeline.Bench.DataPass;
@@ -17,6 +18,8 @@ const string Usage = """
           BenchmarkDotNet microbenchmarks; writes DIR/<date>-micro.md
       datapass [raw|gzip] [passes]
           MNIST load time, memory and pass times (see docs/data.md)
+      checkpoint [tutorial|recommended|large] [epochs] [--repeats N] [--threads N]
+          checkpoint size, write time and per-epoch cost: Fits with and without per-epoch checkpoints, in turn
       list
           the contenders' names
     """;
@@ -50,6 +53,8 @@ try
             return MicroCommand.Run(settings, rest, args);
         case "datapass":
             return DataPassCommand.Run(rest, settings.DataDirectory);
+        case "checkpoint":
+            return CheckpointCommand.Run(rest, settings);
         case "list":
             foreach (var contender in ContenderCatalog.All)
                 Console.WriteLine(contender.Name);
