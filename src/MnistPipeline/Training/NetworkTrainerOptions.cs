@@ -116,7 +116,9 @@ public abstract class NetworkTrainerOptions
     /// uninterrupted run with the same thread count. The checkpoint must come from the same
     /// options and data (<see cref="CheckpointMismatch"/>); a damaged file fails with
     /// <see cref="System.IO.InvalidDataException"/>. The file is removed when <c>Fit</c> succeeds
-    /// (<see cref="KeepCheckpoint"/>). Default null: no checkpoints.
+    /// (<see cref="KeepCheckpoint"/>). A resumed <c>Fit</c> logs where it continues; its callbacks
+    /// report only the epochs and steps it trains, while the model's history holds every epoch.
+    /// The folder is created when missing. Default null: no checkpoints.
     /// </summary>
     public string? CheckpointPath { get; set; }
 

@@ -64,6 +64,7 @@ internal sealed partial class TrainingCheckpoints
         if (options.CheckpointPath is null)
             return null;
         string path = System.IO.Path.GetFullPath(options.CheckpointPath);
+        _ = Task.Run(WarmUp);
         RemoveLeftovers(path, channel);
         var saved = File.Exists(path) ? CheckpointFile.Read(path) : null;
         return new TrainingCheckpoints(path, options, channel, saved);
@@ -357,6 +358,32 @@ internal sealed partial class TrainingCheckpoints
         if (!stored.SequenceEqual(wanted))
             throw CheckpointFile.Damaged(Path,
                 $"its '{prefix}' entries ({string.Join(", ", stored)}) are not those of {what} ({string.Join(", ", wanted)})");
+    }
+
+    /// <summary>
+    /// Compiles the writer and the reader (JSON, CRC-32) on another thread while the Fit reads its
+    /// data, so that the first checkpoint of a process does not pay for it inside an epoch (it took
+    /// hundreds of milliseconds under load, against a budget of 2% of an epoch). Only an
+    /// optimization: a failure here shows again, and is reported, at the first real write.
+    /// </summary>
+    private static void WarmUp()
+    {
+        try
+        {
+            var manifest = new CheckpointManifest
+            {
+                Fingerprint = [new("warm-up", "")],
+                Loop = new CheckpointManifest.LoopRecord { History = [new EpochMetrics(1, 1, 0, 0, 0, 0, 0, TimeSpan.Zero)] },
+            };
+            using var stream = new MemoryStream();
+            CheckpointFile.Write(stream, manifest, []);
+            stream.Position = 0;
+            CheckpointFile.Read(stream, "warm-up", keepData: false);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException or System.Text.Json.JsonException)
+        {
+            // Reported by the first real write, if it fails there too.
+        }
     }
 
     /// <summary>
