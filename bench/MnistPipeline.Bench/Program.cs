@@ -5,6 +5,7 @@ using MnistPipeline.Bench.Compare;
 using MnistPipeline.Bench.Contenders;
 using MnistPipeline.Bench.DataPass;
 using MnistPipeline.Bench.Micro;
+using MnistPipeline.Bench.ServeLoad;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -16,9 +17,12 @@ const string Usage = """
           every contender on real MNIST in fresh processes; writes DIR/<date>.md and .json (DIR: bench/results)
       micro [--short] [--threads N] [--out DIR] [BenchmarkDotNet arguments, e.g. --filter *Prediction*]
           BenchmarkDotNet microbenchmarks; writes DIR/<date>-micro.md
+      serve-load [--clients N] [--seconds S] [--swap-every S] [--inputs png,json] [--out DIR] [--note TEXT]
+          the sample's serve under N concurrent HTTP clients, then while the model file is re-saved;
+          writes DIR/<date>-serve.md and .json
       datapass [raw|gzip] [passes]
           MNIST load time, memory and pass times (see docs/data.md)
-      checkpoint [tutorial|recommended|large] [epochs] [--repeats N] [--threads N]
+      checkpoint [tutorial|recommended|large|cnn|lenet5] [epochs] [--repeats N] [--threads N]
           checkpoint size, write time and per-epoch cost: Fits with and without per-epoch checkpoints, in turn
       list
           the contenders' names
@@ -51,6 +55,8 @@ try
             return ContenderCommand.RunLimit(settings, file);
         case "micro":
             return MicroCommand.Run(settings, rest, args);
+        case "serve-load":
+            return ServeLoadCommand.Run(settings, rest, args);
         case "datapass":
             return DataPassCommand.Run(rest, settings.DataDirectory);
         case "checkpoint":

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using MnistPipeline.Networks;
 using MnistPipeline.Training;
 using MnistPipeline.Training.Checkpoints;
 
@@ -13,6 +13,7 @@ using MnistPipeline.Training.Checkpoints;
 /// file every n steps ("-": no checkpoints, the uninterrupted reference), and prints
 /// "hash &lt;SHA-256 of the weights&gt;" at the end. Lines of the trainer's log about checkpoints are
 /// printed as "log &lt;line&gt;", every step as "step &lt;n&gt;" (for a parent that kills on a step).
+/// The weights hashed are the model's ONNX bytes, so a ConvNet's batch-norm running statistics count too.
 /// The optional kill makes the process SIGKILL itself, as kill -9 would:
 ///   kill-step &lt;k&gt;          right after step k (before that step's checkpoint)
 ///   kill-write &lt;n&gt; &lt;b&gt;     during this process's n-th checkpoint write, after b bytes
@@ -65,17 +66,30 @@ internal static class CheckpointRun
                 KillSelf();
         };
         var train = Data(ml, seed: 42);
-        var validation = scenario == "early" ? Data(ml, seed: 43) : null;
-        using var model = new MlpTrainer(ml, options).Fit(train, validation);
-        Say($"epochs {model.TrainingHistory.Count}");
+        var validation = scenario is "early" or "convnet" ? Data(ml, seed: 43) : null;
+        var (model, history) = Fit(ml, options, train, validation);
+        Say($"epochs {history.Count}");
         Say($"hash {Hash(model)}");
         return 0;
     }
 
     private static long KillAtStep = -1;
 
+    private static (NetworkModelParameters Model, IReadOnlyList<EpochMetrics> History) Fit(MLContext ml, NetworkTrainerOptions options, IDataView train, IDataView? validation)
+    {
+        switch (options)
+        {
+            case ConvNetTrainer.Options convnet:
+                using (var model = new ConvNetTrainer(ml, convnet).Fit(train, validation))
+                    return (model.Model, model.TrainingHistory);
+            default:
+                using (var model = new MlpTrainer(ml, (MlpTrainer.Options)options).Fit(train, validation))
+                    return (model.Model, model.TrainingHistory);
+        }
+    }
+
     /// <summary>The scenarios of the resume tests: each exercises a different part of the state.</summary>
-    public static MlpTrainer.Options Options(string scenario) => scenario switch
+    public static NetworkTrainerOptions Options(string scenario) => scenario switch
     {
         // Momentum buffers and weight decay, no shuffling, cosine schedule.
         "sgd" => new MlpTrainer.Options
@@ -101,6 +115,21 @@ internal static class CheckpointRun
             Optimizer = NetworkOptimizer.Adam, LearningRate = 0.05, Shuffle = true, Dropout = 0.2, EarlyStoppingPatience = 2,
             HiddenLayers = [32, 16], Epochs = 8, BatchSize = 32, Seed = 14, NumberOfThreads = 1,
         },
+        // A ConvNet on the 16 features as 4 × 4 images: batch norm's running statistics (module
+        // buffers) in the state and in the best weights, dropout, shuffling, early stopping.
+        "convnet" => new ConvNetTrainer.Options
+        {
+            Layers =
+            [
+                ConvNetLayerSpec.Convolution(4, kernelSize: 3, padding: 1, batchNormalization: true),
+                ConvNetLayerSpec.MaxPooling(2),
+                ConvNetLayerSpec.Dropout(0.2),
+                ConvNetLayerSpec.Dense(8),
+            ],
+            ImageShape = ImageShape.Grayscale(4, 4),
+            Optimizer = NetworkOptimizer.Adam, LearningRate = 0.05, Shuffle = true, EarlyStoppingPatience = 2,
+            Epochs = 4, BatchSize = 32, Seed = 15, NumberOfThreads = 1,
+        },
         _ => throw new ArgumentException($"Unknown scenario '{scenario}'."),
     };
 
@@ -116,16 +145,7 @@ internal static class CheckpointRun
         return ml.Data.LoadFromEnumerable(rows);
     }
 
-    private static string Hash(MnistPipeline.Scoring.MlpTransformer model)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var layer in model.Model.Layers)
-        {
-            sha.AppendData(MemoryMarshal.AsBytes(layer.Weights.Span));
-            sha.AppendData(MemoryMarshal.AsBytes(layer.Bias.Span));
-        }
-        return Convert.ToHexString(sha.GetHashAndReset());
-    }
+    private static string Hash(NetworkModelParameters model) => Convert.ToHexString(SHA256.HashData(model.ToOnnx()));
 
     private static void KillDuringWrite(int write, long bytes)
     {
@@ -159,7 +179,7 @@ internal static class CheckpointRun
 
     private static int Usage()
     {
-        Console.Error.WriteLine("usage: checkpoint-run <sgd|adam|dropout|early> <checkpoint|-> <every-n-steps> [kill-step <k> | kill-write <n> <bytes> | kill-replace <n>]");
+        Console.Error.WriteLine("usage: checkpoint-run <sgd|adam|dropout|early|convnet> <checkpoint|-> <every-n-steps> [kill-step <k> | kill-write <n> <bytes> | kill-replace <n>]");
         return 2;
     }
 

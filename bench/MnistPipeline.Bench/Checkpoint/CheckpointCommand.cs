@@ -10,13 +10,14 @@ using static System.FormattableString;
 namespace MnistPipeline.Bench.Checkpoint;
 
 /// <summary>
-/// <c>checkpoint [tutorial|recommended|large] [epochs]</c>: what checkpoints cost on real MNIST.
+/// <c>checkpoint [tutorial|recommended|large|cnn|lenet5] [epochs]</c>: what checkpoints cost on real MNIST.
 /// Fits the preset with a checkpoint after every epoch and without, in turn (A B A B …,
 /// <c>--repeats</c> pairs, one process, same seed), and prints: the checkpoint's size, the
 /// median time of one write (from the trainer's log line), and the median epoch-to-epoch time
 /// with and without checkpoints (the time between two <c>EpochCompleted</c> callbacks, which
 /// includes the write after the first of them) and their ratio: the per-epoch cost.
-/// "large" is 784-1024-1024-10 with Adam and dropout 0.2, a stand-in for a bigger preset.
+/// "large" is 784-1024-1024-10 with Adam and dropout 0.2, a stand-in for a bigger preset; "cnn" and
+/// "lenet5" are ConvNetTrainer's presets (their checkpoints hold batch norm's running statistics too).
 /// </summary>
 internal static partial class CheckpointCommand
 {
@@ -24,9 +25,9 @@ internal static partial class CheckpointCommand
     {
         string preset = args.Count > 0 ? args[0] : "recommended";
         int epochs = args.Count > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
-        if (preset is not ("tutorial" or "recommended" or "large") || epochs < 2)
+        if (preset is not ("tutorial" or "recommended" or "large" or "cnn" or "lenet5") || epochs < 2)
         {
-            Console.Error.WriteLine("usage: checkpoint [tutorial|recommended|large] [epochs ≥ 2] [--repeats N] [--threads N] [--data DIR]");
+            Console.Error.WriteLine("usage: checkpoint [tutorial|recommended|large|cnn|lenet5] [epochs ≥ 2] [--repeats N] [--threads N] [--data DIR]");
             return 2;
         }
 
@@ -91,20 +92,22 @@ internal static partial class CheckpointCommand
             }
         };
         var data = ml.Data.LoadMnist(files.TrainImages, files.TrainLabels);
-        var pipeline = ml.Transforms.ScalePixels("Pixels", "Image")
-            .Append(ml.Transforms.FlattenImage("Features", "Pixels"))
-            .Append(new MlpTrainer(ml, options));
+        // The ConvNet reads ScalePixels' 28 × 28 image; the MLP the flattened 784.
         var clock = Stopwatch.StartNew();
-        using var model = pipeline.Fit(data);
+        using var model = options is ConvNetTrainer.Options convnet
+            ? (IDisposable)ml.Transforms.ScalePixels("Features", "Image").Append(new ConvNetTrainer(ml, convnet)).Fit(data)
+            : ml.Transforms.ScalePixels("Pixels", "Image").Append(ml.Transforms.FlattenImage("Features", "Pixels")).Append(new MlpTrainer(ml, (MlpTrainer.Options)options)).Fit(data);
         double fitSeconds = clock.Elapsed.TotalSeconds;
         var intervals = stamps.Zip(stamps.Skip(1), (s, e) => Stopwatch.GetElapsedTime(s, e).TotalSeconds).ToList();
         return new Measured(intervals, writes, megabytes, fitSeconds);
     }
 
-    private static MlpTrainer.Options Options(string preset) => preset switch
+    private static NetworkTrainerOptions Options(string preset) => preset switch
     {
         "tutorial" => MlpTrainer.Options.Tutorial(),
         "recommended" => MlpTrainer.Options.Recommended(),
+        "cnn" => ConvNetTrainer.Options.Recommended(),
+        "lenet5" => ConvNetTrainer.Options.LeNet5(),
         _ => new MlpTrainer.Options { HiddenLayers = [1024, 1024], Dropout = 0.2 },
     };
 

@@ -215,13 +215,13 @@ internal sealed class TrainingLoop
     private Dictionary<string, Tensor> Snapshot()
     {
         using var noGrad = torch.no_grad();
-        return _module.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+        return _module.WeightsAndBuffers().ToDictionary(p => p.Name, p => p.Tensor.detach().clone());
     }
 
     private void Restore(Dictionary<string, Tensor> weights)
     {
         using var noGrad = torch.no_grad();
-        foreach (var (name, parameter) in _module.named_parameters())
-            parameter.copy_(weights[name]);
+        foreach (var (name, tensor) in _module.WeightsAndBuffers())
+            tensor.copy_(weights[name]);
     }
 }

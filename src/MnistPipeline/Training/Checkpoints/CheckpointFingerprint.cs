@@ -30,6 +30,13 @@ internal sealed class CheckpointFingerprint
 {
     public const string SeedItem = nameof(NetworkTrainerOptions.Seed);
 
+    /// <summary>
+    /// The network as built (<see cref="NetworkModule.Describe"/>: kind, image shape, layers and
+    /// sizes), added once the module exists (<see cref="WithNetwork"/>): options name the layers,
+    /// but the built network also depends on the data (an image shape taken from the column).
+    /// </summary>
+    public const string NetworkItem = "network";
+
     private static readonly HashSet<string> NotFingerprinted = new(StringComparer.Ordinal)
     {
         nameof(NetworkTrainerOptions.Seed), // added as the seed actually used
@@ -76,6 +83,10 @@ internal sealed class CheckpointFingerprint
     /// <summary>This fingerprint with the seed the run trains with.</summary>
     public CheckpointFingerprint WithSeed(int seed)
         => new([.. _items.Where(i => i.Name != SeedItem), new(SeedItem, seed.ToString(CultureInfo.InvariantCulture))]);
+
+    /// <summary>This fingerprint with the network the run trains.</summary>
+    public CheckpointFingerprint WithNetwork(NetworkModule module)
+        => new([.. _items.Where(i => i.Name != NetworkItem), new(NetworkItem, module.Describe())]);
 
     /// <summary>Every item whose value differs from <paramref name="saved"/>'s, in this fingerprint's order, then items only the checkpoint has.</summary>
     public IReadOnlyList<CheckpointDifference> Compare(IReadOnlyList<CheckpointManifest.FingerprintItem> saved)

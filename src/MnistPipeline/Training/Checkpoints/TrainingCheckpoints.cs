@@ -88,18 +88,15 @@ internal sealed partial class TrainingCheckpoints
         {
             int candidate = optionSeed ?? _saved.Manifest.Seed;
             var now = fingerprint.WithSeed(candidate);
-            var differences = now.Compare(_saved.Manifest.Fingerprint);
+            // The network is compared once it is built (Attach).
+            var differences = now.Compare([.. _saved.Manifest.Fingerprint.Where(i => i.Name != CheckpointFingerprint.NetworkItem)]);
             if (differences.Count == 0)
             {
                 _fingerprint = now;
                 _seed = candidate;
                 return candidate;
             }
-            if (_options.CheckpointMismatch == CheckpointMismatchAction.Fail)
-                throw new CheckpointMismatchException(Path, differences);
-            _channel.Warning(MessageSensitivity.None,
-                $"The checkpoint '{Path}' belongs to another training run ({string.Join("; ", differences)}); CheckpointMismatch is StartAfresh, so training starts from the beginning and the next checkpoint replaces it.");
-            _saved = null;
+            SetAside(differences);
         }
         _fingerprint = fingerprint.WithSeed(seed);
         _seed = seed;
@@ -117,7 +114,8 @@ internal sealed partial class TrainingCheckpoints
         _updater = updater;
         _generator = generator;
         _device = device;
-        if (_saved is not { } saved)
+        _fingerprint = _fingerprint!.WithNetwork(module);
+        if (_saved is not { } saved || !SameNetwork(saved))
             return null;
         var state = Restore(saved);
         var manifest = saved.Manifest;
@@ -131,6 +129,29 @@ internal sealed partial class TrainingCheckpoints
         saved.ReleaseData();
         _saved = null;
         return state;
+    }
+
+    /// <summary>
+    /// Whether the checkpoint's network is the one built for this Fit (same kind, image shape,
+    /// layers and sizes); else fails, or sets the checkpoint aside, as <see cref="Agree"/> does.
+    /// </summary>
+    private bool SameNetwork(CheckpointContents saved)
+    {
+        var differences = _fingerprint!.Compare(saved.Manifest.Fingerprint).Where(d => d.Item == CheckpointFingerprint.NetworkItem).ToList();
+        if (differences.Count == 0)
+            return true;
+        SetAside(differences);
+        return false;
+    }
+
+    /// <summary>The checkpoint is another run's: throws naming the differences, or (StartAfresh) warns and forgets it.</summary>
+    private void SetAside(IReadOnlyList<CheckpointDifference> differences)
+    {
+        if (_options.CheckpointMismatch == CheckpointMismatchAction.Fail)
+            throw new CheckpointMismatchException(Path, differences);
+        _channel.Warning(MessageSensitivity.None,
+            $"The checkpoint '{Path}' belongs to another training run ({string.Join("; ", differences)}); CheckpointMismatch is StartAfresh, so training starts from the beginning and the next checkpoint replaces it.");
+        _saved = null;
     }
 
     /// <summary>After every step: a checkpoint every <see cref="NetworkTrainerOptions.CheckpointEveryNSteps"/> steps (not at an epoch's last step: the epoch's own follows).</summary>
@@ -329,9 +350,9 @@ internal sealed partial class TrainingCheckpoints
             var best = saved.Names(BestPrefix);
             if (best.Count > 0)
             {
-                var parameters = _module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-                CheckNames(saved, BestPrefix, parameters.Keys, "the network's parameters");
-                state.BestWeights = parameters.ToDictionary(p => p.Key, p => saved.TensorLike(BestPrefix + p.Key, p.Value));
+                var weights = _module.WeightsAndBuffers().ToList();
+                CheckNames(saved, BestPrefix, weights.Select(w => w.Name), "the network's parameters and buffers");
+                state.BestWeights = weights.ToDictionary(w => w.Name, w => saved.TensorLike(BestPrefix + w.Name, w.Tensor));
             }
         }
         catch

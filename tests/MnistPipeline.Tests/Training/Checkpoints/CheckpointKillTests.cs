@@ -7,11 +7,13 @@ namespace MnistPipeline.Tests.Training.Checkpoints;
 /// <summary>
 /// Training killed with SIGKILL (as <c>kill -9</c>) at seeded points, then resumed in a fresh
 /// process, again and again: the final weights must be bit-identical to an uninterrupted run with
-/// the same seed and thread count. Each scenario runs tests/MnistPipeline.TestWorker's
-/// <c>checkpoint-run</c> (4 epochs of 16 steps on 512 synthetic rows, one thread, a checkpoint
-/// every 3 steps and after every epoch) and is killed four times: right after a seeded step,
-/// during a seeded checkpoint write after a seeded number of bytes, after a write is flushed but
-/// before it replaces the previous checkpoint, and from outside at a seeded step line.
+/// the same seed and thread count (the model's ONNX bytes, batch norm's running statistics
+/// included). Each scenario runs tests/MnistPipeline.TestWorker's <c>checkpoint-run</c> (4 epochs
+/// of 16 steps on 512 synthetic rows, one thread, a checkpoint every 3 steps and after every epoch;
+/// the ConvNet scenario reads the 16 features as 4 × 4 images and validates every epoch) and is
+/// killed four times: right after a seeded step, during a seeded checkpoint write after a seeded
+/// number of bytes, after a write is flushed but before it replaces the previous checkpoint, and
+/// from outside at a seeded step line.
 /// </summary>
 [TestClass]
 public sealed class CheckpointKillTests
@@ -26,6 +28,7 @@ public sealed class CheckpointKillTests
     [DataRow("sgd", 1401, DisplayName = "SGD with momentum and weight decay, no shuffling")]
     [DataRow("adam", 1402, DisplayName = "Adam with shuffling")]
     [DataRow("dropout", 1403, DisplayName = "Adam with shuffling and dropout")]
+    [DataRow("convnet", 1405, DisplayName = "ConvNet with batch norm, dropout and early stopping")]
     public void Fit_KilledAtSeededPoints_ResumesToWeightsOfUninterruptedRun(string scenario, int seed)
         => KillAndResume(scenario, seed);
 

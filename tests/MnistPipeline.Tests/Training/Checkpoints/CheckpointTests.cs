@@ -423,7 +423,11 @@ public sealed class CheckpointTests
     public void Fingerprint_HoldsEveryOptionButTheDocumentedExclusions()
     {
         // Options added later (by any trainer) are in the fingerprint unless excluded on purpose.
-        NetworkTrainerOptions[] all = [new MlpTrainer.Options(), new MlpBinaryTrainer.Options(), new MlpRegressionTrainer.Options()];
+        NetworkTrainerOptions[] all =
+        [
+            new MlpTrainer.Options(), new MlpBinaryTrainer.Options(), new MlpRegressionTrainer.Options(),
+            new ConvNetTrainer.Options(), new ConvNetBinaryTrainer.Options(), new ConvNetRegressionTrainer.Options(),
+        ];
         foreach (var options in all)
         {
             var names = CheckpointFingerprint.OptionItems(options).Select(i => i.Name).ToHashSet();
@@ -432,7 +436,8 @@ public sealed class CheckpointTests
                 .Where(n => !CheckpointFingerprint.IsExcluded(n))
                 .ToArray();
             CollectionAssert.IsSubsetOf(expected, names.ToList(), options.GetType().FullName);
-            foreach (string trajectory in new[] { "Optimizer", "LearningRate", "Momentum", "WeightDecay", "LearningRateSchedule", "BatchSize", "Epochs", "Shuffle", "HiddenLayers", "Activation", "Dropout", "WeightInitialization", "EarlyStoppingPatience" })
+            string[] network = options is ConvNetTrainerOptionsBase ? ["Layers", "ImageShape"] : ["HiddenLayers", "Dropout"];
+            foreach (string trajectory in new[] { "Optimizer", "LearningRate", "Momentum", "WeightDecay", "LearningRateSchedule", "BatchSize", "Epochs", "Shuffle", "Activation", "WeightInitialization", "EarlyStoppingPatience" }.Concat(network))
                 Assert.Contains(trajectory, names, $"{options.GetType().FullName}: {trajectory}");
             if (options.GetType().GetProperty("Loss") is not null)
                 Assert.Contains("Loss", names, $"{options.GetType().FullName}: Loss");
