@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.ML;
+using Microsoft.ML.Data;
+using MnistPipeline.Scoring;
 using MnistPipeline.Training;
 
 namespace MnistPipeline.Bench.Contenders;
@@ -27,6 +29,13 @@ internal abstract partial class MlpTrainerContender : MlNetPipelineContender
 
     protected override Dictionary<string, string> Facts(MLContext ml) => _facts;
 
+    protected override int? BatchSize => CreateOptions().BatchSize;
+
+    protected override IEnumerable<ReadOnlyMemory<float>>? TrainedWeights(ITransformer model)
+        => ((TransformerChain<ITransformer>)model).LastTransformer is MlpTransformer mlp
+            ? mlp.Model.Layers.SelectMany(l => new[] { l.Weights, l.Bias })
+            : null;
+
     protected override IEstimator<ITransformer> CreateTrainer(MLContext ml, BenchSettings settings)
     {
         var options = CreateOptions();
@@ -45,6 +54,8 @@ internal abstract partial class MlpTrainerContender : MlNetPipelineContender
             _readSeconds = double.Parse(read.Groups[1].Value, CultureInfo.InvariantCulture);
         if (ThreadsIn().Match(message) is { Success: true } threads)
             _facts["libtorch threads (trainer log)"] = threads.Groups[1].Value;
+        if (StepIn().Match(message) is { Success: true } step)
+            _facts["training step (trainer log)"] = step.Groups[1].Value;
     }
 
     [GeneratedRegex(@"training rows read in ([0-9.]+) s")]
@@ -52,4 +63,7 @@ internal abstract partial class MlpTrainerContender : MlNetPipelineContender
 
     [GeneratedRegex(@"\bthreads (\d+)\b")]
     private static partial Regex ThreadsIn();
+
+    [GeneratedRegex(@"Training step: (.+?)\.?$")]
+    private static partial Regex StepIn();
 }
