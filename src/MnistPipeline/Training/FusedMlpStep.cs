@@ -23,7 +23,7 @@ namespace MnistPipeline.Training;
 /// </remarks>
 internal sealed class FusedMlpStep : ITrainingStep
 {
-    /// <summary>Batch sizes whose constants are kept (the batch and the last, shorter batch of an epoch).</summary>
+    /// <summary>Batch sizes whose buffers are kept (the batch and the last, shorter batch of an epoch).</summary>
     private const int CachedBatchSizes = 4;
 
     private readonly Tensor[] _weights;
@@ -34,7 +34,7 @@ internal sealed class FusedMlpStep : ITrainingStep
     private readonly Activation _activation;
     private readonly TrainingTask _task;
     private readonly ParameterUpdater _updater;
-    private readonly Dictionary<long, (Tensor Ones, Tensor MinusOnes)> _constants = [];
+    private readonly Dictionary<long, BatchBuffers> _buffers = [];
 
     public FusedMlpStep(MlpModule module, TrainingTask task, ParameterUpdater updater)
     {
@@ -58,8 +58,7 @@ internal sealed class FusedMlpStep : ITrainingStep
     public (Tensor Loss, Tensor? Correct) Step(Tensor features, Tensor targets, double learningRate)
     {
         using var noGrad = torch.no_grad();
-        long rows = features.shape[0];
-        var (ones, minusOnes) = Constants(rows);
+        var buffers = Buffers(features.shape[0]);
 
         // Forward, keeping every layer's input (its activations) for the backward pass.
         int layers = _weights.Length;
@@ -74,22 +73,27 @@ internal sealed class FusedMlpStep : ITrainingStep
         }
 
         var correct = _task.HasAccuracy ? _task.CorrectCount(x, targets) : null;
-        var (loss, gradient, scale) = _task.LossAndOutputGradient(x, targets, minusOnes);
+        var (loss, outputGradient, scale) = _task.LossAndOutputGradient(x, targets, buffers.MinusOnes);
 
-        // Backward: dLoss/dOutputs(layer i) = scale · gradient.
+        // Backward: dLoss/dOutputs(layer i) = scale · gradient; below the last layer the gradient
+        // lives in this batch size's buffer of layer i, whose transpose is kept with it.
+        var gradient = outputGradient;
+        using var outputGradientT = outputGradient.t();
+        var gradientT = outputGradientT;
         for (int i = layers - 1; i >= 0; i--)
         {
             // The gradient of the layer's input uses the weights before their update.
-            var inputGradient = i > 0 ? gradient.mm(_weights[i]) : null;
-            using (var gradientT = gradient.t())
+            if (i > 0)
+                buffers.Gradients[i - 1].addmm_(gradient, _weights[i], beta: 0, alpha: 1);
+            var w = _updater.FusedGradientTarget(_weightIndex[i], learningRate);
+            w.Tensor.addmm_(gradientT, inputs[i], w.Beta, w.Alpha * scale);
+            var b = _updater.FusedGradientTarget(_biasIndex[i], learningRate);
+            b.Tensor.addmv_(gradientT, buffers.Ones, b.Beta, b.Alpha * scale);
+            if (i > 0)
             {
-                var w = _updater.FusedGradientTarget(_weightIndex[i], learningRate);
-                w.Tensor.addmm_(gradientT, inputs[i], w.Beta, w.Alpha * scale);
-                var b = _updater.FusedGradientTarget(_biasIndex[i], learningRate);
-                b.Tensor.addmv_(gradientT, ones, b.Beta, b.Alpha * scale);
+                gradient = ActivationBackwardInPlace(buffers.Gradients[i - 1], inputs[i]);
+                gradientT = buffers.GradientsT[i - 1];
             }
-            if (inputGradient is not null)
-                gradient = ActivationBackward(inputGradient, inputs[i]);
         }
         _updater.FinishFusedStep(learningRate);
         return (loss, correct);
@@ -99,7 +103,7 @@ internal sealed class FusedMlpStep : ITrainingStep
     {
         foreach (var transposed in _weightsTransposed)
             transposed.Dispose();
-        DisposeConstants();
+        DisposeBuffers();
     }
 
     /// <summary>A short description of the path for the log.</summary>
@@ -119,10 +123,10 @@ internal sealed class FusedMlpStep : ITrainingStep
 
     /// <summary>
     /// The gradient of the pre-activation from the gradient of the activation <paramref name="a"/>,
-    /// computed in <paramref name="gradient"/> where possible: ReLU: g where a &gt; 0, else 0;
-    /// Tanh: g·(1 − a²); Sigmoid: g·a·(1 − a).
+    /// in <paramref name="gradient"/>: ReLU: g where a &gt; 0, else 0; Tanh: g − (g·a)·a = g·(1 − a²);
+    /// Sigmoid: g·a − (g·a)·a = g·a·(1 − a).
     /// </summary>
-    private Tensor ActivationBackward(Tensor gradient, Tensor a)
+    private Tensor ActivationBackwardInPlace(Tensor gradient, Tensor a)
     {
         switch (_activation)
         {
@@ -137,37 +141,53 @@ internal sealed class FusedMlpStep : ITrainingStep
                 return gradient.addcmul_(ga, a, value: -1);
             }
             case Activation.Sigmoid:
-            {
-                var ga = gradient.mul(a);
-                return ga.addcmul_(ga, a, value: -1);
-            }
+                gradient.mul_(a);
+                return gradient.addcmul_(gradient, a, value: -1);
             default:
                 throw new InvalidOperationException($"Unknown activation {_activation}.");
         }
     }
 
-    /// <summary>Ones [rows] (column sums by <c>addmv_</c>) and minus ones [rows, 1] (one-hot subtraction), kept per batch size.</summary>
-    private (Tensor Ones, Tensor MinusOnes) Constants(long rows)
+    /// <summary>This batch size's buffers, made at its first step.</summary>
+    private BatchBuffers Buffers(long rows)
     {
-        if (_constants.TryGetValue(rows, out var constants))
-            return constants;
-        if (_constants.Count >= CachedBatchSizes)
-            DisposeConstants(); // never in the loop, which has at most two batch sizes
+        if (_buffers.TryGetValue(rows, out var buffers))
+            return buffers;
+        if (_buffers.Count >= CachedBatchSizes)
+            DisposeBuffers(); // never in the loop, which has at most two batch sizes
         var device = _weights[0].device;
-        constants = (torch.ones([rows], ScalarType.Float32, device).DetachFromDisposeScope(),
-            torch.full([rows, 1], -1f, ScalarType.Float32, device).DetachFromDisposeScope());
-        _constants[rows] = constants;
-        return constants;
+        var gradients = _weights.Skip(1).Select(w => torch.empty([rows, w.shape[1]], ScalarType.Float32, device).DetachFromDisposeScope()).ToArray();
+        buffers = new BatchBuffers(
+            torch.ones([rows], ScalarType.Float32, device).DetachFromDisposeScope(),
+            torch.full([rows, 1], -1f, ScalarType.Float32, device).DetachFromDisposeScope(),
+            gradients,
+            gradients.Select(g => g.t().DetachFromDisposeScope()).ToArray());
+        _buffers[rows] = buffers;
+        return buffers;
     }
 
-    private void DisposeConstants()
+    private void DisposeBuffers()
     {
-        foreach (var (ones, minusOnes) in _constants.Values)
+        foreach (var buffers in _buffers.Values)
+            buffers.Dispose();
+        _buffers.Clear();
+    }
+
+    /// <summary>
+    /// What a step of one batch size writes into or reads as constants: ones [rows] (column sums by
+    /// <c>addmv_</c>), minus ones [rows, 1] (one-hot subtraction), and the gradient of each hidden
+    /// layer's output [rows, units] (written by <c>addmm_</c>, then through the activation's
+    /// derivative, in place) with its transposed view.
+    /// </summary>
+    private sealed record BatchBuffers(Tensor Ones, Tensor MinusOnes, Tensor[] Gradients, Tensor[] GradientsT) : IDisposable
+    {
+        public void Dispose()
         {
-            ones.Dispose();
-            minusOnes.Dispose();
+            Ones.Dispose();
+            MinusOnes.Dispose();
+            foreach (var tensor in Gradients.Concat(GradientsT))
+                tensor.Dispose();
         }
-        _constants.Clear();
     }
 
     private static int IndexOf(ParameterUpdater updater, Tensor parameter)

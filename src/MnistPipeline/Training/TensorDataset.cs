@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -51,6 +52,7 @@ internal sealed class TensorDataset : IDisposable
     /// and no allocation per row; one native call per block. Measured on MNIST's 60,000 × 784 rows:
     /// README, "Benchmarks" (the read against a cursor pass of the same view).
     /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the read runs once per Fit: no time to tier up
     public static TensorDataset Load(IDataView data, string featureColumn, int featureCount, string labelColumn,
         LabelKind labelKind, int classCount, Device device, CancellationToken cancellationToken)
     {
@@ -230,6 +232,7 @@ internal sealed class TensorDataset : IDisposable
     }
 
     /// <summary>Copies the row's values into <paramref name="row"/> (zeros where a sparse vector has none); false if any is NaN or infinite.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool CopyFinite(in VBuffer<float> buffer, Span<float> row)
     {
         var values = buffer.GetValues();
@@ -247,6 +250,7 @@ internal sealed class TensorDataset : IDisposable
         return AllFinite(values);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool AllFinite(ReadOnlySpan<float> values)
     {
         int i = 0;
