@@ -97,10 +97,10 @@ internal sealed class TrainingMeters : IDisposable
     private (float[] Losses, long[] Correct) Values()
     {
         using var scope = torch.NewDisposeScope();
-        var losses = torch.stack(_pending.Select(p => p.Loss)).data<float>().ToArray();
+        var losses = torch.stack(_pending.Select(p => p.Loss)).cpu().data<float>().ToArray();
         var correct = _pending[0].Correct is null
             ? new long[_pending.Count]
-            : torch.stack(_pending.Select(p => p.Correct!)).data<long>().ToArray();
+            : torch.stack(_pending.Select(p => p.Correct!)).cpu().data<long>().ToArray();
         return (losses, correct);
     }
 
