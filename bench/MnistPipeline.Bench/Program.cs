@@ -4,6 +4,7 @@ using MnistPipeline.Bench.Compare;
 using MnistPipeline.Bench.Contenders;
 using MnistPipeline.Bench.DataPass;
 using MnistPipeline.Bench.Micro;
+using MnistPipeline.Bench.ServeLoad;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -15,6 +16,9 @@ const string Usage = """
           every contender on real MNIST in fresh processes; writes DIR/<date>.md and .json (DIR: bench/results)
       micro [--short] [--threads N] [--out DIR] [BenchmarkDotNet arguments, e.g. --filter *Prediction*]
           BenchmarkDotNet microbenchmarks; writes DIR/<date>-micro.md
+      serve-load [--clients N] [--seconds S] [--swap-every S] [--inputs png,json] [--out DIR] [--note TEXT]
+          the sample's serve under N concurrent HTTP clients, then while the model file is re-saved;
+          writes DIR/<date>-serve.md and .json
       datapass [raw|gzip] [passes]
           MNIST load time, memory and pass times (see docs/data.md)
       list
@@ -50,6 +54,8 @@ try
             return ContenderCommand.RunCursorPass(settings, file);
         case "micro":
             return MicroCommand.Run(settings, rest, args);
+        case "serve-load":
+            return ServeLoadCommand.Run(settings, rest, args);
         case "datapass":
             return DataPassCommand.Run(rest, settings.DataDirectory);
         case "list":

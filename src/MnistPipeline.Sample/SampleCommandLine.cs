@@ -9,7 +9,7 @@ using MnistPipeline.Training;
 namespace MnistPipeline.Sample;
 
 /// <summary>
-/// The sample's command line: <c>[train]</c> (the default), <c>evaluate</c> and <c>predict</c>,
+/// The sample's command line: <c>[train]</c> (the default), <c>evaluate</c>, <c>predict</c> and <c>serve</c>,
 /// their options, and the values they turn into (<see cref="TrainSettings"/> and friends).
 /// </summary>
 internal sealed class SampleCommandLine
@@ -55,6 +55,13 @@ internal sealed class SampleCommandLine
     };
 
     // train
+    private readonly Option<string> _network = new("--network")
+    {
+        Description = "mlp: a multilayer perceptron (MlpTrainer, see --preset); cnn: ConvNetTrainer's recommended convolutional network " +
+                      "(conv 32 + BN, pool, conv 64 + BN, pool, dense 128, dropout; Adam, 6 epochs; about 0.993); lenet5: LeNet-5",
+        DefaultValueFactory = _ => SampleNetwork.Mlp,
+    };
+
     private readonly Option<string> _preset = new("--preset")
     {
         Description = "tutorial: the Keras tutorial exactly (256-128 ReLU, SGD 0.01, squared error, batch 32, 10 epochs, no shuffling); " +
@@ -124,12 +131,28 @@ internal sealed class SampleCommandLine
 
     private readonly Option<string[]?> _image = new("--image")
     {
-        Description = "Image files to predict: 28x28 grayscale PNG or PGM (P2/P5), white digit on black like MNIST",
+        Description = "Image files to predict: PNG, JPEG or PGM (P2/P5) of one digit, any size and colour; prepared like MNIST (light background inverted, cropped, fitted to 20x20, centred in 28x28)",
         HelpName = "file",
         AllowMultipleArgumentsPerToken = true,
     };
 
-    private readonly Option<bool> _invert = new("--invert") { Description = "Invert the image files first (for a dark digit on a light background)" };
+    private readonly Option<bool> _invert = new("--invert") { Description = "The image files show a dark digit on a light background [default: decided per image]" };
+
+    private readonly Option<bool> _asIs = new("--as-is") { Description = "Take 28x28 grayscale image files pixel for pixel, already in MNIST's format (white digit on black, unless --invert)" };
+
+    // serve
+    private readonly Option<string?> _urls = new("--urls")
+    {
+        Description = $"Where to listen, ';'-separated, as ASP.NET Core apps take it [default: $ASPNETCORE_URLS, else {Serve.ServeOptions.DefaultUrls}]",
+        HelpName = "urls",
+    };
+
+    private readonly Option<int> _maxUpload = new("--max-upload-mb")
+    {
+        Description = "Largest request body in MiB; larger ones get 413",
+        HelpName = "n",
+        DefaultValueFactory = _ => 8,
+    };
 
     private readonly SampleConsole _console;
 
@@ -137,6 +160,8 @@ internal sealed class SampleCommandLine
     {
         _console = console;
         _preset.AcceptOnlyFromAmong("tutorial", "recommended");
+        _network.AcceptOnlyFromAmong(SampleNetwork.Names);
+        _maxUpload.CustomParser = r => ParsePositiveInt(r) ?? 0;
         foreach (var option in new[] { _threads, _epochs, _batchSize, _trainRows, _testRows })
             option.CustomParser = ParsePositiveInt;
         _learningRate.CustomParser = ParsePositiveNumber;
@@ -164,17 +189,25 @@ internal sealed class SampleCommandLine
             Common(result), result.GetValue(_testRows), result.GetValue(_evaluateReport), Describe(result))).Run()));
         Root.Subcommands.Add(evaluate);
 
-        var predict = new Command("predict", "Predict digits with a saved model: test-set images by index, or 28x28 grayscale image files.");
+        var predict = new Command("predict", "Predict digits with a saved model: test-set images by index, or image files of digits (any size; prepared like MNIST).");
         predict.Options.Add(_index);
         predict.Options.Add(_image);
         predict.Options.Add(_invert);
+        predict.Options.Add(_asIs);
         predict.SetAction((result, _) =>
         {
             string[] images = Given(result, _image) ?? [];
             int[] indices = Given(result, _index) ?? (images.Length == 0 ? DefaultPredictIndices : []);
-            return Task.FromResult(new PredictCommand(_console, new PredictSettings(Common(result), indices, images, result.GetValue(_invert))).Run());
+            return Task.FromResult(new PredictCommand(_console, new PredictSettings(Common(result), indices, images, result.GetValue(_invert), result.GetValue(_asIs))).Run());
         });
         Root.Subcommands.Add(predict);
+
+        var serve = new Command("serve", "Serve the saved model over HTTP: a page to draw a digit on, POST /predict (PNG, JPEG or JSON), GET /health; a replaced model file is swapped in.");
+        serve.Options.Add(_urls);
+        serve.Options.Add(_maxUpload);
+        serve.SetAction((result, cancel) => Task.FromResult(new ServeCommand(_console, new ServeSettings(
+            Common(result), result.GetValue(_urls), result.GetValue(_maxUpload))).Run(cancel)));
+        Root.Subcommands.Add(serve);
     }
 
     public RootCommand Root { get; }
@@ -183,7 +216,7 @@ internal sealed class SampleCommandLine
     {
         foreach (Option option in new Option[]
                  {
-                     _preset, _epochs, _batchSize, _learningRate, _optimizer, _loss, _hidden, _seed, _trainRows, _testRows, _report, _noReport,
+                     _network, _preset, _epochs, _batchSize, _learningRate, _optimizer, _loss, _hidden, _seed, _trainRows, _testRows, _report, _noReport,
                  })
         {
             command.Options.Add(option);
@@ -194,7 +227,8 @@ internal sealed class SampleCommandLine
     {
         var settings = new TrainSettings(
             Common(result),
-            result.GetValue(_preset)!,
+            result.GetValue(_network)!,
+            result.GetResult(_preset) is { Implicit: false } ? result.GetValue(_preset) : null,
             result.GetValue(_epochs),
             result.GetValue(_batchSize),
             result.GetValue(_learningRate),

@@ -53,6 +53,9 @@ internal sealed record ContenderResult
     /// <summary>Training rows × epochs (× 1 without epochs) / train wall.</summary>
     public double? TrainSamplesPerSecond { get; init; }
 
+    /// <summary>FLOPs of one training sample when the network is not the MLP of <see cref="MachineLimit"/>'s formula (e.g. a ConvNet); null for that MLP.</summary>
+    public double? TrainingFlopsPerSample { get; init; }
+
     /// <summary>Accuracy on the 10,000 test images.</summary>
     public double? TestAccuracy { get; init; }
 

@@ -38,6 +38,9 @@ internal sealed record MachineLimit
     /// <summary>Seconds of one epoch at the best measured matrix-multiply rate.</summary>
     public double FastestEpochSeconds(long rows) => FlopsPerEpoch(rows) / (BestGflops * 1e9);
 
+    /// <summary>Seconds of one epoch of another network, of <paramref name="flopsPerSample"/> training FLOPs per sample, at the best rate.</summary>
+    public double FastestEpochSeconds(long rows, double flopsPerSample) => flopsPerSample * rows / (BestGflops * 1e9);
+
     public const string Formula =
         "FLOPs per epoch = rows × 3 × 2 × (784·256 + 256·128 + 128·10) = rows × 3 × 469,504 " +
         "(forward: 2 FLOPs per multiply-add; backward ≈ 2 × forward; element-wise work and the optimizer update left out)";

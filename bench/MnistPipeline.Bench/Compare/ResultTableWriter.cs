@@ -30,7 +30,7 @@ internal static class ResultTableWriter
         md.AppendLine(F($"- 1-minute load average at start / end: {report.LoadAverageStartEnd[0]:F2} / {report.LoadAverageStartEnd[1]:F2}; run took {(report.Finished - report.Started).TotalMinutes:F1} min."));
         if (!string.IsNullOrWhiteSpace(report.Note))
             md.AppendLine($"- **Note:** {report.Note}");
-        md.AppendLine("- Data: real MNIST, 60,000 training and 10,000 test images; every ML.NET pipeline uses the same features (`ScalePixels` → `FlattenImage`, 784 floats in 0..1).");
+        md.AppendLine("- Data: real MNIST, 60,000 training and 10,000 test images; every ML.NET pipeline uses the same features (`ScalePixels` → `FlattenImage`, 784 floats in 0..1), except the ConvNet contenders (`ScalePixels` alone: the 28 × 28 image).");
         md.AppendLine();
 
         long rows = report.Contenders.Select(c => c.Median).FirstOrDefault(m => m is { TrainingRows: > 0 })?.TrainingRows ?? 60_000;
@@ -38,7 +38,7 @@ internal static class ResultTableWriter
         md.AppendLine("| contender | epochs | train wall s | data prep s | epoch s (median) | epoch ÷ own products | epoch ÷ fastest possible | train samples/s | test accuracy | log-loss | peak memory MB (after train / end) | model file | latency p50 / p99 µs | bulk rows/s |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var contender in report.Contenders)
-            md.AppendLine(Row(contender, fastestEpoch, report.Limit));
+            md.AppendLine(Row(contender, contender.Median?.TrainingFlopsPerSample is double flops ? report.Limit?.FastestEpochSeconds(rows, flops) : fastestEpoch, report.Limit));
         if (report.Limit is { } limit)
         {
             foreach (var recipe in limit.RecipeGemms ?? [])
@@ -51,7 +51,7 @@ internal static class ResultTableWriter
         }
         md.AppendLine();
 
-        md.AppendLine("## Targets (issues 6 and 13)");
+        md.AppendLine("## Targets (issues 6, 13 and 16)");
         md.AppendLine();
         md.AppendLine("| target | measured | met |");
         md.AppendLine("|---|---|---|");
@@ -68,16 +68,17 @@ internal static class ResultTableWriter
             md.AppendLine(F($"- Fastest possible epoch = FLOPs per epoch ÷ best rate = {l.FastestEpochSeconds(rows):F3} s. \"epoch ÷ fastest possible\" is each contender's median epoch over that."));
             foreach (var recipe in l.RecipeGemms ?? [])
                 md.AppendLine(F($"- The recipe's own products at batch {recipe.BatchSize}, timed alone ({RecipeGemmLimit.Products}), {recipe.Threads} threads, {recipe.Rows:N0} rows: best epoch {recipe.BestEpochSeconds:F3} s, median {recipe.MedianEpochSeconds:F3} s over {recipe.EpochSecondsPerRepeat.Length} epochs after a warm-up; the unneeded first-layer input gradient would add {recipe.FirstLayerInputGradientSeconds:F3} s. \"epoch ÷ own products\" is each contender's median epoch over the best epoch of its batch size: the element-wise work, the optimizer and every per-call overhead."));
+            md.AppendLine("- ConvNet rows: their own FLOPs per sample (2 per multiply-add of every convolution and dense layer, × 3 for forward and backward; pooling, batch norm and activations left out) over the same rate: a convolution on a CPU runs far from the matrix-multiply rate.");
+        }
+        else
+        {
+            md.AppendLine($"- Not measured: {report.LimitError}");
         }
         if (report.CursorPasses is { Count: > 0 } passes)
             md.AppendLine(F($"- Cursor pass over MlpTrainer's view (LoadMnist → ScalePixels → FlattenImage, Label + Features, {passes[0].Rows:N0} rows), in a fresh process per repeat: first pass {Statistics.Median(passes.Select(p => p.FirstPassSeconds)):F3} s, warm passes {Statistics.Median(passes.Select(p => p.WarmMedianSeconds)):F3} s (medians over repeats). MlpTrainer's \"data prep s\" is its read of the same view, the first in its process."));
         if (report.WeightDifferences is { Count: > 0 } differences)
             foreach (var (recipe, values) in differences)
                 md.AppendLine(F($"- Weights at the end, `mlp-{recipe}` vs `plain-torchsharp-{recipe}` (same recipe, seed and initial weights): largest absolute difference {values.Max():E2} (per repeat: {string.Join(", ", values.Select(v => v.ToString("E2", Invariant)))})."));
-        else
-        {
-            md.AppendLine($"- Not measured: {report.LimitError}");
-        }
         md.AppendLine();
 
         md.AppendLine("## Contenders and columns");
@@ -94,7 +95,7 @@ internal static class ResultTableWriter
         md.AppendLine("- **train wall s**: ML.NET pipelines: `pipeline.Fit(trainDataView)` (transform fitting, reading the IDataView, training, building the scoring model); plain loops and PyTorch: from float tensors already in memory to trained weights.");
         md.AppendLine("- **data prep s**: plain loops and PyTorch: IDX files → float tensors (not in the train wall); MlpTrainer: the IDataView read into tensors, as its log reports it (inside the train wall); — where it cannot be separated.");
         md.AppendLine("- **epoch s**: median wall time of one epoch (MlpTrainer: `EpochCompleted`'s `Elapsed`); — for trainers without epochs.");
-        md.AppendLine("- **epoch ÷ own products**: epoch s over one epoch of the recipe's own matrix products at its batch size, timed alone (see The limit): 1.00× would be a loop that costs nothing but its products.");
+        md.AppendLine("- **epoch ÷ own products**: epoch s over one epoch of the recipe's own matrix products at its batch size, timed alone (see The limit): 1.00× would be a loop that costs nothing but its products; — for the ConvNet rows (their products are convolutions, not these).");
         md.AppendLine("- **train samples/s**: training rows × epochs ÷ train wall (× 1 for trainers without epochs).");
         md.AppendLine("- **test accuracy / log-loss**: on the 10,000 test images; ML.NET's `MulticlassClassification.Evaluate` (micro accuracy), or log-softmax of the logits for the plain loops and PyTorch.");
         md.AppendLine("- **peak memory**: VmHWM (peak resident set) of the contender's own process right after training / at its end (after evaluating, saving, loading and scoring).");
@@ -114,7 +115,7 @@ internal static class ResultTableWriter
             return $"| {contender.Contender} | skipped | | | | | | | | | | | | |";
         string name = contender.Failed ? $"{contender.Contender} (**{contender.Errors.Count} failed run(s)**)" : contender.Contender;
         string multiple = m.EpochSecondsMedian is double e && fastestEpoch is double f ? F($"{e / f:F1}×") : "—";
-        string overOwn = m.EpochSecondsMedian is double epoch && limit?.RecipeGemmsOf(m.BatchSize) is { } own ? F($"{epoch / own.BestEpochSeconds:F2}×") : "—";
+        string overOwn = m.EpochSecondsMedian is double epoch && m.TrainingFlopsPerSample is null && limit?.RecipeGemmsOf(m.BatchSize) is { } own ? F($"{epoch / own.BestEpochSeconds:F2}×") : "—";
         string memory = m.PeakRssBytes is long end ? F($"{Mb(m.PeakRssAfterTrainBytes)} / {Mb(end)}") : "—";
         string model = m.ModelFileBytes is long size ? F($"{size / 1024.0:N0} KB") : "—";
         string latency = m.LatencyP50Microseconds is double p50 ? F($"{p50:F0} / {m.LatencyP99Microseconds:F0}") : "—";

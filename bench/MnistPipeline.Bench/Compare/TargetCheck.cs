@@ -96,6 +96,7 @@ internal sealed record TargetCheck(string Target, string Measured, bool? Met)
         {
             checks.Add(new("Bulk scoring of the loaded MLP model ≥ 20,000 rows/s", "not measured (contender missing)", null));
         }
+        checks.AddRange(ConvNetTargets.Evaluate(Find));
         return checks;
     }
 

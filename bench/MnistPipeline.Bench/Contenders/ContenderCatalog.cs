@@ -13,6 +13,10 @@ internal static class ContenderCatalog
         new LbfgsMaximumEntropyContender(),
         new LightGbmContender(),
         new PyTorchContender(),
+        new ConvNetLeNet5Contender(),
+        new PlainTorchSharpContender(PlainConvNetRecipe.LeNet5),
+        new ConvNetRecommendedContender(),
+        new PlainTorchSharpContender(PlainConvNetRecipe.Recommended),
     ];
 
     public static IContender Find(string name) =>

@@ -50,6 +50,13 @@ internal abstract class MlNetPipelineContender : IContender
     /// <summary>The trained weights, layer by layer, for comparison with another contender; null where that does not apply.</summary>
     protected virtual IEnumerable<ReadOnlyMemory<float>>? TrainedWeights(ITransformer model) => null;
 
+    /// <summary>FLOPs of one training sample of the fitted model, for the bound column; null for the MLP's formula (<see cref="MachineLimit"/>).</summary>
+    protected virtual double? TrainingFlopsPerSample(ITransformer model) => null;
+
+    /// <summary>The features the trainer reads. Default: <c>ScalePixels("Pixels", "Image") → FlattenImage("Features", "Pixels")</c>, a 784 vector.</summary>
+    protected virtual IEstimator<ITransformer> Features(MLContext ml)
+        => ml.Transforms.ScalePixels("Pixels", "Image").Append(ml.Transforms.FlattenImage("Features", "Pixels"));
+
     public ContenderResult Run(BenchSettings settings)
     {
         double? loadStart = ProcessFacts.LoadAverage1();
@@ -57,8 +64,7 @@ internal abstract class MlNetPipelineContender : IContender
         var ml = new MLContext(seed: settings.Seed);
         var train = ml.Data.LoadMnist(files.TrainImages, files.TrainLabels);
         var test = ml.Data.LoadMnist(files.TestImages, files.TestLabels);
-        var features = ml.Transforms.ScalePixels("Pixels", "Image")
-            .Append(ml.Transforms.FlattenImage("Features", "Pixels"));
+        var features = Features(ml);
         var pipeline = CacheBeforeTrainer
             ? features.AppendCacheCheckpoint(ml).Append(CreateTrainer(ml, settings))
             : features.Append(CreateTrainer(ml, settings));
@@ -76,6 +82,7 @@ internal abstract class MlNetPipelineContender : IContender
             string path = Path.Combine(folder, $"{Name}.zip");
             ml.Model.Save(model, train.Schema, path);
             long size = new FileInfo(path).Length;
+            double? flops = TrainingFlopsPerSample(model);
             (model as IDisposable)?.Dispose();
 
             // A deployed application: a fresh MLContext, the saved file, raw images in.
@@ -104,6 +111,7 @@ internal abstract class MlNetPipelineContender : IContender
                     EpochSeconds = epochs,
                     EpochSecondsMedian = epochs is { Length: > 0 } ? Statistics.Median(epochs) : null,
                     TrainSamplesPerSecond = rows * (Epochs ?? 1) / trainSeconds,
+                    TrainingFlopsPerSample = flops,
                     TestAccuracy = metrics.MicroAccuracy,
                     LogLoss = metrics.LogLoss,
                     LoadedModelAccuracy = loadedAccuracy,

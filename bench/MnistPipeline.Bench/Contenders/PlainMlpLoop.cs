@@ -14,7 +14,7 @@ namespace MnistPipeline.Bench.Contenders;
 /// does. (MlpTrainer's autograd path makes the same calls; its fused step, which trains these
 /// recipes, replaces autograd and the optimizer by a hand-written backward pass and update.)
 /// </summary>
-internal sealed class PlainMlpLoop : IDisposable
+internal sealed class PlainMlpLoop : IPlainLoop
 {
     private readonly PlainMlpRecipe _recipe;
     private readonly Generator _generator;
@@ -33,6 +33,8 @@ internal sealed class PlainMlpLoop : IDisposable
     }
 
     public PlainMlpModule Module { get; }
+
+    nn.Module IPlainLoop.Module => Module;
 
     /// <summary>Trains all epochs on features [n, 784] (float, 0..1) and labels [n] (int64 class index); returns each epoch's wall time.</summary>
     public double[] Train(Tensor x, Tensor y)

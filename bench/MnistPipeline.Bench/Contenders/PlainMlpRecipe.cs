@@ -12,7 +12,7 @@ internal sealed record PlainMlpRecipe(
     double LearningRate,
     bool CosineSchedule,
     bool SquaredError,
-    int Epochs)
+    int Epochs) : IPlainRecipe
 {
     public static readonly int[] Layers = [784, 256, 128, 10];
 
@@ -27,6 +27,11 @@ internal sealed record PlainMlpRecipe(
     /// cross-entropy, batch 128, a new permutation every epoch, 10 epochs.
     /// </summary>
     public static PlainMlpRecipe Recommended { get; } = new("recommended", 128, Shuffle: true, Adam: true, 0.002, CosineSchedule: true, SquaredError: false, 10);
+
+    /// <summary>The MLP's FLOPs are <see cref="Compare.MachineLimit"/>'s formula.</summary>
+    public double? TrainingFlopsPerSample => null;
+
+    public IPlainLoop CreateLoop(int seed) => new PlainMlpLoop(this, seed);
 
     public string Describe() =>
         $"784-256-128-10 ReLU, Glorot-uniform/zero bias, {(Adam ? "Adam" : "SGD")} {LearningRate}{(CosineSchedule ? " cosine" : "")}, " +

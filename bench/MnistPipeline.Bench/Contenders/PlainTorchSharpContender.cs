@@ -7,12 +7,12 @@ using TorchSharp;
 namespace MnistPipeline.Bench.Contenders;
 
 /// <summary>
-/// The reference for MlpTrainer's overhead: the same network and recipe as a plain TorchSharp
-/// loop (<see cref="PlainMlpLoop"/>) on tensors prepared in memory, no ML.NET anywhere. Train
+/// The reference for a trainer's overhead: the same network and recipe as a plain TorchSharp
+/// loop (<see cref="PlainMlpLoop"/>, <see cref="PlainConvNetLoop"/>) on tensors prepared in memory, no ML.NET anywhere. Train
 /// wall: module creation and all epochs, from the tensors; data prep (IDX files to tensors) is
 /// reported apart. Model file: the weights saved by TorchSharp's <c>Module.save</c>.
 /// </summary>
-internal sealed class PlainTorchSharpContender(PlainMlpRecipe recipe) : IContender
+internal sealed class PlainTorchSharpContender(IPlainRecipe recipe) : IContender
 {
     public string Name => $"plain-torchsharp-{recipe.Name}";
 
@@ -29,7 +29,7 @@ internal sealed class PlainTorchSharpContender(PlainMlpRecipe recipe) : IContend
         long? peakAfterPrep = ProcessFacts.PeakRssBytes();
 
         var clock = Stopwatch.StartNew();
-        using var loop = new PlainMlpLoop(recipe, settings.Seed);
+        using var loop = recipe.CreateLoop(settings.Seed);
         double[] epochs = loop.Train(train.Features, train.Labels);
         double trainSeconds = clock.Elapsed.TotalSeconds;
         long? peakAfterTrain = ProcessFacts.PeakRssBytes();
@@ -52,13 +52,14 @@ internal sealed class PlainTorchSharpContender(PlainMlpRecipe recipe) : IContend
                 Threads = torch.get_num_threads(),
                 Epochs = recipe.Epochs,
                 TrainingRows = train.Count,
-                BatchSize = recipe.BatchSize,
+                BatchSize = (recipe as PlainMlpRecipe)?.BatchSize, // picks the recipe-products row: MLP recipes only
                 WeightsFile = weightsFile,
                 TrainWallSeconds = trainSeconds,
                 DataPrepSeconds = prepSeconds,
                 EpochSeconds = epochs,
                 EpochSecondsMedian = Statistics.Median(epochs),
                 TrainSamplesPerSecond = train.Count * recipe.Epochs / trainSeconds,
+                TrainingFlopsPerSample = recipe.TrainingFlopsPerSample,
                 TestAccuracy = accuracy,
                 LogLoss = logLoss,
                 PeakRssAfterTrainBytes = peakAfterTrain,

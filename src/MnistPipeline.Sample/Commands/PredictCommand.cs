@@ -14,7 +14,7 @@ internal sealed class PredictCommand(SampleConsole console, PredictSettings sett
     {
         // Cheap checks first: the image files, then the model, then (only for indices) the data.
         var fromFiles = settings.Images
-            .Select(path => (Name: Path.GetFileName(path), Pixels: ImageFileReader.Read(path, settings.Invert), TrueLabel: (string?)null))
+            .Select(path => (Name: Path.GetFileName(path), Pixels: ImageFileReader.Read(path, settings.Invert, settings.AsIs), TrueLabel: (string?)null))
             .ToList();
 
         var ml = new MLContext();

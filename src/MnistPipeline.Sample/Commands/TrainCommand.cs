@@ -20,7 +20,6 @@ namespace MnistPipeline.Sample.Commands;
 /// </summary>
 internal sealed class TrainCommand(SampleConsole console, TrainSettings settings)
 {
-    private const string LogSourcePrefix = "MnistPipeline.Mlp";
     private const string ValidationName = "test set";
 
     private readonly TextWriter _out = console.Out;
@@ -29,11 +28,11 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
     public int Run(CancellationToken cancel)
     {
         var renderer = ProgressRenderer.For(console, _quiet);
-        var options = TrainerOptions(renderer, cancel);
+        var network = SampleNetwork.For(settings, renderer, cancel);
         var ml = new MLContext(settings.Seed);
         // Constructed before any data is read, so that a bad option fails at once.
-        var trainer = CreateTrainer(ml, options);
-        Say(Invariant($"MnistPipeline sample: train, preset {settings.Preset} ({Describe(options)}), MLContext seed {settings.Seed}"));
+        CreateTrainer(ml, network);
+        Say(Invariant($"MnistPipeline sample: train, network {network.Name}, preset {network.Preset} ({network.Describe()}), MLContext seed {settings.Seed}"));
 
         var files = MnistData.Ensure(console, settings.Common, cancel);
         var train = MnistData.Take(ml, ml.Data.LoadMnist(files.TrainImages, files.TrainLabels), settings.TrainRows);
@@ -41,50 +40,38 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         Say(Invariant($"MNIST files: {Path.GetDirectoryName(files.TrainImages)}"));
 
         // Stateless preprocessing, fitted once, so the test set can be the trainer's validation data.
-        var preprocessing = ml.Transforms.ScalePixels("Pixels", "Image")
-            .Append(ml.Transforms.FlattenImage("Features", "Pixels"))
-            .Fit(train);
-        var (mlp, trainingTime) = Fit(ml, trainer, renderer, preprocessing.Transform(train), preprocessing.Transform(test));
-        using var model = preprocessing.Append(mlp);
+        var preprocessing = network.Preprocessing(ml).Fit(train);
+        var (trained, trainingTime) = Fit(ml, network, renderer, preprocessing.Transform(train), preprocessing.Transform(test));
+        using var model = preprocessing.Append(trained.Transformer);
 
         var evaluation = DigitEvaluation.Run(ml, model, test);
-        ResultPrinter.Metrics(_out, evaluation, options.Loss == ClassificationLoss.SquaredError);
+        ResultPrinter.Metrics(_out, evaluation, network.Loss == ClassificationLoss.SquaredError);
 
         string modelPath = Path.GetFullPath(settings.Common.ModelPath);
         ml.Model.SaveAtomically(model, train.Schema, modelPath);
         _out.WriteLine();
         _out.WriteLine(Invariant($"Model saved: {settings.Common.ModelPath} ({new FileInfo(modelPath).Length / 1024.0:N0} KiB)"));
 
-        var run = new TrainingRun(settings.Preset, options, settings.Seed, CountRows(train), ValidationName,
-            Invariant($"{DigitModel.PixelCount}-{string.Join("-", mlp.Model.Layers.Select(l => l.OutputSize))}"),
-            mlp.Model.ParameterCount, mlp.TrainingHistory, trainingTime);
+        var run = new TrainingRun(network.Preset, network.Options, settings.Seed, CountRows(train), ValidationName,
+            trained.Architecture, trained.Model.ParameterCount, trained.History, trainingTime)
+        {
+            Network = network.Name,
+            Loss = network.Loss,
+            Activation = network.Activation,
+            WeightInitialization = network.WeightInitialization,
+            HiddenLayers = trained.HiddenLayers,
+        };
         WriteReport(new ReportInput("train", settings.CommandLine, DateTimeOffset.UtcNow, settings.Common.ModelPath, run, evaluation));
 
         ShowPredictionsFromSavedModel(modelPath, test, evaluation);
         return SampleApp.Success;
     }
 
-    /// <summary>The preset, then every option given on the command line over it.</summary>
-    private MlpTrainer.Options TrainerOptions(ProgressRenderer renderer, CancellationToken cancel)
-    {
-        var options = settings.Preset == "recommended" ? MlpTrainer.Options.Recommended() : MlpTrainer.Options.Tutorial();
-        options.Epochs = settings.Epochs ?? options.Epochs;
-        options.BatchSize = settings.BatchSize ?? options.BatchSize;
-        options.LearningRate = settings.LearningRate ?? options.LearningRate;
-        options.Optimizer = settings.Optimizer ?? options.Optimizer;
-        options.Loss = settings.Loss ?? options.Loss;
-        options.HiddenLayers = settings.HiddenLayers ?? options.HiddenLayers;
-        options.NumberOfThreads = settings.Common.Threads;
-        options.ProgressChanged = renderer.Progress;
-        options.CancellationToken = cancel;
-        return options;
-    }
-
-    private static MlpTrainer CreateTrainer(MLContext ml, MlpTrainer.Options options)
+    private static void CreateTrainer(MLContext ml, SampleNetwork network)
     {
         try
         {
-            return new MlpTrainer(ml, options);
+            network.CreateTrainer(ml);
         }
         catch (ArgumentException e)
         {
@@ -94,12 +81,12 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
     }
 
     /// <summary>Trains with the test set as validation data (for the report's curves; it does not change training).</summary>
-    private static (MlpTransformer Model, TimeSpan Elapsed) Fit(MLContext ml, MlpTrainer trainer, ProgressRenderer renderer,
+    private static (SampleNetwork.Trained Trained, TimeSpan Elapsed) Fit(MLContext ml, SampleNetwork network, ProgressRenderer renderer,
         IDataView train, IDataView validation)
     {
         void OnLog(object? sender, LoggingEventArgs e)
         {
-            if (e.Kind == ChannelMessageKind.Info && e.Source.StartsWith(LogSourcePrefix, StringComparison.Ordinal))
+            if (e.Kind == ChannelMessageKind.Info && e.Source.StartsWith(network.LogSource, StringComparison.Ordinal))
                 renderer.Line(e.RawMessage);
         }
 
@@ -107,7 +94,7 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         ml.Log += OnLog;
         try
         {
-            return (trainer.Fit(train, validation), clock.Elapsed);
+            return (network.Fit(ml, train, validation), clock.Elapsed);
         }
         finally
         {
@@ -152,8 +139,4 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         if (!_quiet)
             _out.WriteLine(line);
     }
-
-    private static string Describe(MlpTrainer.Options o) =>
-        Invariant($"{(o.HiddenLayers.Length == 0 ? "no hidden layer" : string.Join("-", o.HiddenLayers))} {o.Activation}, {o.Optimizer} {o.LearningRate} {o.LearningRateSchedule}, ") +
-        Invariant($"{SampleCommandLine.Hyphenate(o.Loss.ToString())}, batch {o.BatchSize}, {o.Epochs} epochs{(o.Shuffle ? ", shuffled" : ", no shuffling")}");
 }

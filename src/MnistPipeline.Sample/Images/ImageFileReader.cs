@@ -1,32 +1,54 @@
 using System.Text;
+using MnistPipeline.Images;
 using StbImageSharp;
 
 namespace MnistPipeline.Sample.Images;
 
 /// <summary>
-/// Reads a digit image file for <c>predict</c>: PNG (any bit depth; gray, gray + alpha, or RGB(A)
-/// whose pixels are all gray) or PGM (P2 text or P5 binary, any maximum value). The image must be
-/// 28 x 28 and grayscale, like MNIST: a light digit on a dark background (or pass
-/// <c>invert</c>). Nothing is resized: a model trained on MNIST is only meaningful on images
-/// prepared the same way (digit centred in a 20 x 20 box, 4-pixel margin).
+/// Reads a digit image file for <c>predict</c>. By default any image of a digit is prepared the way
+/// MNIST was made, with the library's <see cref="MnistDigitImage"/>: PNG or JPEG of any size and
+/// colour, or PGM (P2 text or P5 binary, any size and maximum value); a light background is
+/// inverted, the digit cropped, fitted to 20 x 20 and centred by its centre of mass in 28 x 28.
+/// With <c>asIs</c>, the file must already be in MNIST's format and is taken pixel for pixel:
+/// 28 x 28, grayscale PNG (any bit depth; gray, gray + alpha, or RGB(A) whose pixels are all gray)
+/// or PGM, a light digit on black (or pass <c>invert</c>).
 /// </summary>
 internal static class ImageFileReader
 {
     public const int Side = 28;
 
     private static readonly byte[] PngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    private static readonly byte[] JpegSignature = [0xFF, 0xD8, 0xFF];
 
     /// <summary>The image's 784 pixels, row-major, 0 = black.</summary>
+    /// <param name="path">The image file.</param>
+    /// <param name="invert">The digit is dark on a light background (prepared: skip the automatic choice; as is: invert the pixels).</param>
+    /// <param name="asIs">Take a 28 x 28 grayscale image pixel for pixel, without preparing it.</param>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="InvalidDataException">Not a PNG or PGM file, damaged, not 28 x 28, or not grayscale; the message names the file.</exception>
-    public static byte[] Read(string path, bool invert = false)
+    /// <exception cref="InvalidDataException">Not a PNG, JPEG or PGM file, damaged, blank, or (as is) not 28 x 28 grayscale; the message names the file.</exception>
+    public static byte[] Read(string path, bool invert = false, bool asIs = false)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"Image file '{path}' does not exist.", path);
         byte[] bytes = File.ReadAllBytes(path);
-        byte[] pixels = bytes.AsSpan().StartsWith(PngSignature) ? ReadPng(path, bytes)
-            : bytes.Length >= 2 && bytes[0] == 'P' && bytes[1] is (byte)'2' or (byte)'5' ? ReadPgm(path, bytes)
-            : throw Bad(path, "it is neither a PNG nor a PGM (P2/P5) file");
+        bool png = bytes.AsSpan().StartsWith(PngSignature), jpeg = bytes.AsSpan().StartsWith(JpegSignature);
+        bool pgm = bytes.Length >= 2 && bytes[0] == 'P' && bytes[1] is (byte)'2' or (byte)'5';
+        if (!asIs)
+        {
+            var options = new MnistDigitImageOptions { Background = invert ? DigitBackground.Light : DigitBackground.Auto };
+            if (png || jpeg)
+                return MnistDigitImage.FromBytes(bytes, path, options);
+            if (pgm)
+            {
+                var (gray, width, height) = ReadPgm(path, bytes);
+                return MnistDigitImage.FromPixels(gray, width, height, path, options);
+            }
+            throw Bad(path, "it is not a PNG, JPEG or PGM (P2/P5) file");
+        }
+
+        byte[] pixels = png ? ReadPng(path, bytes)
+            : pgm ? ReadPgmAsIs(path, bytes)
+            : throw Bad(path, "it is neither a PNG nor a PGM (P2/P5) file (--as-is takes 28 x 28 grayscale PNG or PGM)");
         if (invert)
         {
             for (int i = 0; i < pixels.Length; i++)
@@ -61,7 +83,14 @@ internal static class ImageFileReader
         return pixels;
     }
 
-    private static byte[] ReadPgm(string path, byte[] bytes)
+    private static byte[] ReadPgmAsIs(string path, byte[] bytes)
+    {
+        var (pixels, width, height) = ReadPgm(path, bytes, requireMnistSize: true);
+        return pixels;
+    }
+
+    /// <summary>A PGM of any size (up to the library's default pixel limit) as 8-bit gray.</summary>
+    private static (byte[] Pixels, int Width, int Height) ReadPgm(string path, byte[] bytes, bool requireMnistSize = false)
     {
         bool binary = bytes[1] == '5';
         int at = 2;
@@ -70,9 +99,12 @@ internal static class ImageFileReader
         int maxValue = HeaderNumber(path, bytes, ref at, "maximum value");
         if (maxValue is < 1 or > 65535)
             throw Bad(path, $"its PGM maximum value is {maxValue}; expected 1 to 65535");
-        RequireSize(path, width, height);
+        if (requireMnistSize)
+            RequireSize(path, width, height);
+        if (width < 1 || height < 1 || (long)width * height > MnistDigitImageOptions.Defaults.MaxPixelCount)
+            throw Bad(path, $"it is {width} x {height} pixels; expected 1 to {MnistDigitImageOptions.Defaults.MaxPixelCount:N0} pixels");
 
-        var pixels = new byte[Side * Side];
+        var pixels = new byte[width * height];
         if (binary)
         {
             at++; // exactly one whitespace byte after the maximum value
@@ -90,7 +122,7 @@ internal static class ImageFileReader
             for (int i = 0; i < pixels.Length; i++)
                 pixels[i] = Scale(path, HeaderNumber(path, bytes, ref at, $"pixel {i}"), maxValue, i);
         }
-        return pixels;
+        return (pixels, width, height);
     }
 
     private static byte Scale(string path, int value, int maxValue, int index)
@@ -134,7 +166,7 @@ internal static class ImageFileReader
     private static void RequireSize(string path, int width, int height)
     {
         if (width != Side || height != Side)
-            throw Bad(path, $"it is {width} x {height} pixels; expected {Side} x {Side} like MNIST (resize and centre the digit first)");
+            throw Bad(path, $"it is {width} x {height} pixels; expected {Side} x {Side} like MNIST with --as-is (without it, any size is prepared)");
     }
 
     private static InvalidDataException Bad(string path, string why) => new($"Image file '{path}' cannot be used: {why}.");

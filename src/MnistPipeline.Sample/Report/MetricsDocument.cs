@@ -52,15 +52,16 @@ internal sealed record TrainingDocument(
     int TrainRows,
     string Validation,
     double TrainingSeconds,
-    IReadOnlyList<EpochDocument> History)
+    IReadOnlyList<EpochDocument> History,
+    string Network)
 {
     public static TrainingDocument From(TrainingRun run)
     {
         var o = run.Options;
-        return new TrainingDocument(run.Preset, run.Architecture, run.Parameters, o.HiddenLayers, o.Activation.ToString(), o.Loss.ToString(),
+        return new TrainingDocument(run.Preset, run.Architecture, run.Parameters, run.HiddenLayers, run.Activation, run.Loss.ToString(),
             o.Optimizer.ToString(), o.LearningRate, o.Momentum, o.WeightDecay, o.LearningRateSchedule.ToString(), o.BatchSize, o.Epochs,
-            o.Shuffle, o.WeightInitialization.ToString(), run.Seed, o.NumberOfThreads, run.TrainRows, run.Validation,
-            Math.Round(run.Elapsed.TotalSeconds, 3), run.History.Select(EpochDocument.From).ToArray());
+            o.Shuffle, run.WeightInitialization, run.Seed, o.NumberOfThreads, run.TrainRows, run.Validation,
+            Math.Round(run.Elapsed.TotalSeconds, 3), run.History.Select(EpochDocument.From).ToArray(), run.Network);
     }
 }
 

@@ -54,7 +54,8 @@ internal static class ReportWriter
         var e = input.Evaluation;
         var m = e.Metrics;
         var md = new StringBuilder();
-        md.AppendLine(input.Training is null ? "# MNIST MLP: evaluation report" : "# MNIST MLP: training report").AppendLine();
+        string network = input.Training?.Network is { } kind and not "mlp" ? $"network {kind}" : "MLP";
+        md.AppendLine(input.Training is null ? "# MNIST digit classifier: evaluation report" : $"# MNIST {network}: training report").AppendLine();
         md.AppendLine(Invariant($"- Created: {input.CreatedUtc:yyyy-MM-dd HH:mm:ss} UTC"));
         md.AppendLine($"- Command: `{("MnistPipeline.Sample " + input.CommandLine).Trim()}`");
         md.AppendLine(Invariant($"- Model: `{input.ModelPath}`")).AppendLine();
@@ -67,7 +68,7 @@ internal static class ReportWriter
         md.AppendLine(Invariant($"| log-loss | {m.LogLoss:F4} |"));
         md.AppendLine(Invariant($"| log-loss reduction | {m.LogLossReduction:F4} |"));
         md.AppendLine(Invariant($"| misclassified | {e.MisclassifiedCount:N0} |")).AppendLine();
-        if (input.Training?.Options.Loss == Training.ClassificationLoss.SquaredError)
+        if (input.Training?.Loss == Training.ClassificationLoss.SquaredError)
         {
             md.AppendLine("The model was trained with squared error against one-hot targets (the tutorial's loss): its outputs " +
                           "approach 0 and 1 rather than log-odds, so the softmax probabilities in `Score` are flat and the log-loss " +
@@ -81,8 +82,8 @@ internal static class ReportWriter
             md.AppendLine("## Training").AppendLine();
             md.AppendLine("| option | value |").AppendLine("|---|---|");
             md.AppendLine(Invariant($"| preset | {t.Preset} |"));
-            md.AppendLine(Invariant($"| network | {t.Architecture} ({o.Activation}), {t.Parameters:N0} parameters, {o.WeightInitialization} initialization |"));
-            md.AppendLine(Invariant($"| loss | {SampleCommandLine.Hyphenate(o.Loss.ToString())} |"));
+            md.AppendLine(Invariant($"| network | {t.Architecture} ({t.Activation}), {t.Parameters:N0} parameters, {t.WeightInitialization} initialization |"));
+            md.AppendLine(Invariant($"| loss | {SampleCommandLine.Hyphenate(t.Loss.ToString())} |"));
             md.AppendLine(Invariant($"| optimizer | {o.Optimizer}, learning rate {o.LearningRate} ({o.LearningRateSchedule}), momentum {o.Momentum}, weight decay {o.WeightDecay} |"));
             md.AppendLine(Invariant($"| batch size, epochs, shuffle | {o.BatchSize}, {o.Epochs}, {(o.Shuffle ? "yes" : "no")} |"));
             md.AppendLine(Invariant($"| seed, threads | {t.Seed}, {(o.NumberOfThreads is int n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "default")} |"));

@@ -1,7 +1,9 @@
 namespace MnistPipeline.Networks;
 
 /// <summary>
-/// One fully connected layer of a perceptron: <c>y = activation(W x + b)</c>, read-only.
+/// One fully connected layer, read-only: <c>y = activation(W x + b)</c>. The layers of a perceptron
+/// (<see cref="MlpModelParameters"/>), and the dense layers of a convolutional network
+/// (<see cref="ConvNetModelParameters.DenseLayers"/>).
 /// </summary>
 /// <remarks>
 /// <see cref="Weights"/> is row-major with shape [<see cref="OutputSize"/>, <see cref="InputSize"/>]
@@ -27,8 +29,8 @@ public sealed class MlpLayer
             throw new ArgumentException($"Layer bias: expected {outputSize} values, found {bias.Length}.", nameof(bias));
         if (activation is { } a && !Enum.IsDefined(a))
             throw new ArgumentException($"Layer activation: {a} is not an {nameof(Networks.Activation)}.", nameof(activation));
-        RequireFinite(weights, nameof(weights));
-        RequireFinite(bias, nameof(bias));
+        FiniteValues.Require(weights, "Layer weights", nameof(weights));
+        FiniteValues.Require(bias, "Layer bias", nameof(bias));
         InputSize = inputSize;
         OutputSize = outputSize;
         Weights = weights.ToArray();
@@ -53,11 +55,4 @@ public sealed class MlpLayer
 
     /// <summary>The number of trainable parameters: weights plus biases.</summary>
     public long ParameterCount => (long)InputSize * OutputSize + OutputSize;
-
-    private static void RequireFinite(ReadOnlySpan<float> values, string name)
-    {
-        for (int i = 0; i < values.Length; i++)
-            if (!float.IsFinite(values[i]))
-                throw new ArgumentException($"Layer {name}: value {i} is {values[i]}; every value must be finite.", name);
-    }
 }

@@ -23,6 +23,9 @@ public sealed class MlpModelParameters : NetworkModelParameters
 {
     internal const string Kind = "mlp";
 
+    /// <summary>Prefix of the weight names in the ONNX graph (<c>mlp_w0</c>, <c>mlp_b0</c>, …): part of the saved format.</summary>
+    private const string OnnxPrefix = "mlp";
+
     /// <summary>Creates the parameters of a perceptron from its layers.</summary>
     /// <param name="layers">The layers, input side first: each layer's input size is the previous one's output size; every layer but the last has an activation, the last has none.</param>
     /// <param name="task">What the outputs mean.</param>
@@ -60,41 +63,11 @@ public sealed class MlpModelParameters : NetworkModelParameters
     internal override string WriteLayers(OnnxGraphBuilder graph, string input)
     {
         graph.Initializer("mlp_shape_row", [1, InputSize]);
-        string current = "mlp_x0";
-        graph.Node("Reshape", [input, "mlp_shape_row"], [current]);
-        for (int i = 0; i < Layers.Count; i++)
-        {
-            var layer = Layers[i];
-            graph.Initializer($"mlp_w{i}", [layer.OutputSize, layer.InputSize], layer.Weights.Span);
-            graph.Initializer($"mlp_b{i}", [layer.OutputSize], layer.Bias.Span);
-            string linear = $"mlp_z{i}";
-            graph.Node("Gemm", [current, $"mlp_w{i}", $"mlp_b{i}"], [linear], ("transB", 1L));
-            current = linear;
-            if (layer.Activation is { } activation)
-            {
-                string activated = $"mlp_x{i + 1}";
-                graph.Node(OnnxOperator(activation), [current], [activated]);
-                current = activated;
-            }
-        }
-        return current;
+        graph.Node("Reshape", [input, "mlp_shape_row"], ["mlp_x0"]);
+        return DenseLayerStack.Write(graph, OnnxPrefix, "mlp_x0", Layers);
     }
 
-    internal override JsonArray DescribeLayers()
-    {
-        var layers = new JsonArray();
-        foreach (var layer in Layers)
-        {
-            layers.Add(new JsonObject
-            {
-                ["type"] = "dense",
-                ["inputSize"] = layer.InputSize,
-                ["outputSize"] = layer.OutputSize,
-                ["activation"] = layer.Activation?.ToString(),
-            });
-        }
-        return layers;
-    }
+    internal override JsonArray DescribeLayers() => new(Layers.Select(l => (JsonNode)DenseLayerStack.Describe(l)).ToArray());
 
     internal override NetworkModelParameters WithHead(float temperature, float targetScale, float targetOffset)
         => new MlpModelParameters(Layers.ToArray(), Task, temperature, targetScale, targetOffset);
@@ -107,43 +80,12 @@ public sealed class MlpModelParameters : NetworkModelParameters
         for (int i = 0; i < described.Count; i++)
         {
             var layer = described[i] as JsonObject ?? throw new InvalidDataException($"layer {i} of the description is not an object.");
-            if ((string?)layer["type"] != "dense")
+            if ((string?)layer["type"] != DenseLayerStack.Type)
                 throw new InvalidDataException($"layer {i} is of type '{(string?)layer["type"]}'; a perceptron has only dense layers.");
-            int inputs = (int)layer["inputSize"]!, outputs = (int)layer["outputSize"]!;
-            string? activation = (string?)layer["activation"];
-            layers.Add(new MlpLayer(inputs, outputs,
-                reader.Floats($"mlp_w{i}", outputs, inputs), reader.Floats($"mlp_b{i}", outputs),
-                activation is null ? null : Enum.Parse<Activation>(activation)));
+            layers.Add(DenseLayerStack.Read(layer, reader, OnnxPrefix, i));
         }
         return new MlpModelParameters(layers, task, temperature, scale, offset);
     }
 
-    private static MlpLayer[] CheckLayers(IEnumerable<MlpLayer> layers)
-    {
-        ArgumentNullException.ThrowIfNull(layers);
-        var array = layers.ToArray();
-        if (array.Length == 0)
-            throw new ArgumentException("A perceptron needs at least one layer.", nameof(layers));
-        for (int i = 0; i < array.Length; i++)
-        {
-            ArgumentNullException.ThrowIfNull(array[i], $"{nameof(layers)}[{i}]");
-            if (i > 0 && array[i].InputSize != array[i - 1].OutputSize)
-                throw new ArgumentException(
-                    $"Layer {i} reads {array[i].InputSize} inputs, but layer {i - 1} gives {array[i - 1].OutputSize} outputs.", nameof(layers));
-            bool last = i == array.Length - 1;
-            if (last && array[i].Activation is not null)
-                throw new ArgumentException($"The last layer ({i}) gives the raw outputs and has no activation; found {array[i].Activation}.", nameof(layers));
-            if (!last && array[i].Activation is null)
-                throw new ArgumentException($"Hidden layer {i} needs an activation.", nameof(layers));
-        }
-        return array;
-    }
-
-    private static string OnnxOperator(Activation activation) => activation switch
-    {
-        Activation.Relu => "Relu",
-        Activation.Tanh => "Tanh",
-        Activation.Sigmoid => "Sigmoid",
-        _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, "Unknown activation."),
-    };
+    private static MlpLayer[] CheckLayers(IEnumerable<MlpLayer> layers) => DenseLayerStack.Check(layers, nameof(layers));
 }

@@ -21,6 +21,7 @@ public abstract class NetworkModelParameters
     private static readonly Dictionary<string, Func<JsonObject, OnnxModelReader, NetworkModelParameters>> Readers = new(StringComparer.Ordinal)
     {
         [MlpModelParameters.Kind] = MlpModelParameters.Read,
+        [ConvNetModelParameters.Kind] = ConvNetModelParameters.Read,
     };
 
     /// <summary>Checks and keeps the head of the network; subclasses check their layers.</summary>
@@ -103,7 +104,7 @@ public abstract class NetworkModelParameters
     /// <see cref="ExportOnnx"/>. Use it to continue training a saved model (warm start).
     /// </summary>
     /// <param name="path">A model .zip or .onnx file.</param>
-    /// <returns>The network's parameters: an <see cref="MlpModelParameters"/>, or another subclass for other network kinds.</returns>
+    /// <returns>The network's parameters: an <see cref="MlpModelParameters"/>, a <see cref="ConvNetModelParameters"/>, or another subclass for other network kinds.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file holds no network trained by this library, or more than one, or is damaged.</exception>
     public static NetworkModelParameters Load(string path)

@@ -42,10 +42,8 @@ namespace MnistPipeline.Training;
 /// var cv = ml.BinaryClassification.CrossValidate(data, pipeline, numberOfFolds: 5, labelColumnName: "IsMalignant");
 /// </code>
 /// </example>
-public sealed class MlpBinaryTrainer : IEstimator<MlpBinaryTransformer>
+public sealed class MlpBinaryTrainer : NetworkTrainer<MlpBinaryTransformer, MlpModelParameters>
 {
-    private readonly MLContext _mlContext;
-    private readonly IHost _host;
     private readonly Options _options;
 
     /// <summary>Options of <see cref="MlpBinaryTrainer"/>; a new instance holds the defaults (256-128 ReLU, Adam 0.002 with cosine decay, batch 128, 10 shuffled epochs).</summary>
@@ -72,13 +70,9 @@ public sealed class MlpBinaryTrainer : IEstimator<MlpBinaryTransformer>
     /// <param name="mlContext">The ML.NET context (seed, log, device).</param>
     /// <param name="options">The options; copied, then validated (throws naming the first invalid option).</param>
     public MlpBinaryTrainer(MLContext mlContext, Options options)
+        : base(mlContext, Checked(options), "MnistPipeline.MlpBinary")
     {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        ArgumentNullException.ThrowIfNull(options);
-        _mlContext = mlContext;
-        _host = ((IHostEnvironment)mlContext).Register("MnistPipeline.MlpBinary");
-        _options = (Options)options.Clone();
-        _options.Validate();
+        _options = (Options)TrainerOptions;
     }
 
     /// <summary>Creates the trainer with the common options; the rest keep their defaults (see <see cref="Options"/>).</summary>
@@ -108,27 +102,8 @@ public sealed class MlpBinaryTrainer : IEstimator<MlpBinaryTransformer>
     {
     }
 
-    /// <summary>Trains on <paramref name="input"/> (and <see cref="NetworkTrainerOptions.ValidationData"/> if set).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type.</exception>
-    /// <exception cref="InvalidOperationException">No usable training rows, or the loss became NaN or infinite.</exception>
-    public MlpBinaryTransformer Fit(IDataView input) => Fit(input, _options.ValidationData, null);
-
-    /// <summary>Trains on <paramref name="trainData"/>, measuring <paramref name="validationData"/> after every epoch.</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="validationData">Data to measure after every epoch; null for none.</param>
-    public MlpBinaryTransformer Fit(IDataView trainData, IDataView? validationData) => Fit(trainData, validationData, null);
-
-    /// <summary>Continues training from <paramref name="modelParameters"/> (warm start); see <see cref="MlpTrainer.Fit(IDataView, MlpModelParameters)"/>.</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="modelParameters">The weights to start from: a binary network.</param>
-    public MlpBinaryTransformer Fit(IDataView trainData, MlpModelParameters modelParameters)
-        => Fit(trainData, _options.ValidationData, modelParameters ?? throw new ArgumentNullException(nameof(modelParameters)));
-
-    /// <summary>Trains with validation data, from <paramref name="modelParameters"/> when given (warm start).</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="validationData">Data to measure after every epoch; null for none.</param>
-    /// <param name="modelParameters">The weights to start from; null for a fresh network.</param>
-    public MlpBinaryTransformer Fit(IDataView trainData, IDataView? validationData, MlpModelParameters? modelParameters)
+    /// <inheritdoc />
+    public override MlpBinaryTransformer Fit(IDataView trainData, IDataView? validationData, MlpModelParameters? modelParameters)
     {
         ArgumentNullException.ThrowIfNull(trainData);
         int featureCount = ColumnCheck.FeatureVector(trainData.Schema, _options.FeatureColumnName, "training data");
@@ -137,22 +112,21 @@ public sealed class MlpBinaryTrainer : IEstimator<MlpBinaryTransformer>
 
         var task = TrainingTask.Binary();
         var recipe = MlpRecipe.For(_options, task.Task, featureCount, outputSize: 1, modelParameters);
-        var result = NetworkFit.Run(_mlContext, _host, _options, task, recipe, trainData, validationData, featureCount, modelParameters);
-        return new MlpBinaryTransformer(_mlContext, (MlpModelParameters)result.Model, _options.FeatureColumnName,
+        var result = NetworkFit.Run(MLContext, Host, _options, task, recipe, trainData, validationData, featureCount, modelParameters);
+        return new MlpBinaryTransformer(MLContext, (MlpModelParameters)result.Model, _options.FeatureColumnName,
             new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, _options.ProbabilityColumnName), result.History);
     }
 
-    /// <summary>The schema that <see cref="Fit(IDataView)"/> will produce: the input columns plus score and probability (Single) and the predicted label (Boolean).</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    /// <inheritdoc />
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Binary(MLContext, inputSchema,
+        _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName, _options.ProbabilityColumnName, _options.PredictedLabelColumnName);
+
+    /// <summary>A validated copy: the trainer is not affected by later changes to the caller's options.</summary>
+    private static Options Checked(Options options)
     {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        ColumnCheck.FeatureVector(inputSchema, _options.FeatureColumnName);
-        ColumnCheck.Label(inputSchema, _options.LabelColumnName, LabelKind.Boolean);
-        // SchemaShape.Column cannot be constructed outside ML.NET: stock estimators describe our
-        // columns (a Boolean label converted to Single, and a copy of the Boolean label).
-        var shapeOf = _mlContext.Transforms.Conversion.ConvertType(_options.ScoreColumnName, _options.LabelColumnName, DataKind.Single)
-            .Append(_mlContext.Transforms.Conversion.ConvertType(_options.ProbabilityColumnName, _options.LabelColumnName, DataKind.Single))
-            .Append(_mlContext.Transforms.CopyColumns(_options.PredictedLabelColumnName, _options.LabelColumnName));
-        return shapeOf.GetOutputSchema(inputSchema);
+        ArgumentNullException.ThrowIfNull(options);
+        var copy = (Options)options.Clone();
+        copy.Validate();
+        return copy;
     }
 }

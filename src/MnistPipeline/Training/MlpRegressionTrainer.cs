@@ -41,10 +41,8 @@ namespace MnistPipeline.Training;
 /// var metrics = ml.Regression.Evaluate(pipeline.Fit(train).Transform(test));
 /// </code>
 /// </example>
-public sealed class MlpRegressionTrainer : IEstimator<MlpRegressionTransformer>
+public sealed class MlpRegressionTrainer : NetworkTrainer<MlpRegressionTransformer, MlpModelParameters>
 {
-    private readonly MLContext _mlContext;
-    private readonly IHost _host;
     private readonly Options _options;
 
     /// <summary>Options of <see cref="MlpRegressionTrainer"/>; a new instance holds the defaults (256-128 ReLU, squared error, Adam 0.002 with cosine decay, batch 128, 10 shuffled epochs).</summary>
@@ -74,13 +72,9 @@ public sealed class MlpRegressionTrainer : IEstimator<MlpRegressionTransformer>
     /// <param name="mlContext">The ML.NET context (seed, log, device).</param>
     /// <param name="options">The options; copied, then validated (throws naming the first invalid option).</param>
     public MlpRegressionTrainer(MLContext mlContext, Options options)
+        : base(mlContext, Checked(options), "MnistPipeline.MlpRegression")
     {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        ArgumentNullException.ThrowIfNull(options);
-        _mlContext = mlContext;
-        _host = ((IHostEnvironment)mlContext).Register("MnistPipeline.MlpRegression");
-        _options = (Options)options.Clone();
-        _options.Validate();
+        _options = (Options)TrainerOptions;
     }
 
     /// <summary>Creates the trainer with the common options; the rest keep their defaults (see <see cref="Options"/>).</summary>
@@ -110,27 +104,8 @@ public sealed class MlpRegressionTrainer : IEstimator<MlpRegressionTransformer>
     {
     }
 
-    /// <summary>Trains on <paramref name="input"/> (and <see cref="NetworkTrainerOptions.ValidationData"/> if set).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type.</exception>
-    /// <exception cref="InvalidOperationException">No usable training rows, or the loss became NaN or infinite.</exception>
-    public MlpRegressionTransformer Fit(IDataView input) => Fit(input, _options.ValidationData, null);
-
-    /// <summary>Trains on <paramref name="trainData"/>, measuring <paramref name="validationData"/> after every epoch.</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="validationData">Data to measure after every epoch; null for none.</param>
-    public MlpRegressionTransformer Fit(IDataView trainData, IDataView? validationData) => Fit(trainData, validationData, null);
-
-    /// <summary>Continues training from <paramref name="modelParameters"/> (warm start); see <see cref="MlpTrainer.Fit(IDataView, MlpModelParameters)"/>.</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="modelParameters">The weights to start from: a regression network.</param>
-    public MlpRegressionTransformer Fit(IDataView trainData, MlpModelParameters modelParameters)
-        => Fit(trainData, _options.ValidationData, modelParameters ?? throw new ArgumentNullException(nameof(modelParameters)));
-
-    /// <summary>Trains with validation data, from <paramref name="modelParameters"/> when given (warm start).</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="validationData">Data to measure after every epoch; null for none.</param>
-    /// <param name="modelParameters">The weights to start from; null for a fresh network.</param>
-    public MlpRegressionTransformer Fit(IDataView trainData, IDataView? validationData, MlpModelParameters? modelParameters)
+    /// <inheritdoc />
+    public override MlpRegressionTransformer Fit(IDataView trainData, IDataView? validationData, MlpModelParameters? modelParameters)
     {
         ArgumentNullException.ThrowIfNull(trainData);
         int featureCount = ColumnCheck.FeatureVector(trainData.Schema, _options.FeatureColumnName, "training data");
@@ -139,18 +114,21 @@ public sealed class MlpRegressionTrainer : IEstimator<MlpRegressionTransformer>
 
         var task = TrainingTask.Regression(_options.Loss, _options.HuberDelta);
         var recipe = MlpRecipe.For(_options, task.Task, featureCount, outputSize: 1, modelParameters);
-        var result = NetworkFit.Run(_mlContext, _host, _options, task, recipe, trainData, validationData, featureCount, modelParameters);
-        return new MlpRegressionTransformer(_mlContext, (MlpModelParameters)result.Model, _options.FeatureColumnName,
+        var result = NetworkFit.Run(MLContext, Host, _options, task, recipe, trainData, validationData, featureCount, modelParameters);
+        return new MlpRegressionTransformer(MLContext, (MlpModelParameters)result.Model, _options.FeatureColumnName,
             new ScoringColumns(_options.ScoreColumnName, PredictedLabel: "", Probability: ""), result.History);
     }
 
-    /// <summary>The schema that <see cref="Fit(IDataView)"/> will produce: the input columns plus the score (Single).</summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    /// <inheritdoc />
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Regression(MLContext, inputSchema,
+        _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName);
+
+    /// <summary>A validated copy: the trainer is not affected by later changes to the caller's options.</summary>
+    private static Options Checked(Options options)
     {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        ColumnCheck.FeatureVector(inputSchema, _options.FeatureColumnName);
-        ColumnCheck.Label(inputSchema, _options.LabelColumnName, LabelKind.Single);
-        // SchemaShape.Column cannot be constructed outside ML.NET: a copy of the Single label describes our score.
-        return _mlContext.Transforms.CopyColumns(_options.ScoreColumnName, _options.LabelColumnName).GetOutputSchema(inputSchema);
+        ArgumentNullException.ThrowIfNull(options);
+        var copy = (Options)options.Clone();
+        copy.Validate();
+        return copy;
     }
 }

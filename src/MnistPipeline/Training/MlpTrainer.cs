@@ -32,7 +32,7 @@ namespace MnistPipeline.Training;
 /// The fitted <see cref="MlpTransformer"/> scores through an ONNX graph of the trained weights,
 /// run by ML.NET's OnnxTransformer, so a saved model loads and scores in any process with only
 /// MnistPipeline.Scoring (no TorchSharp). Its <see cref="NetworkTransformer{TModel}.Model"/> is the
-/// trained <see cref="MlpModelParameters"/>: pass them to <see cref="Fit(IDataView, MlpModelParameters)"/>
+/// trained <see cref="MlpModelParameters"/>: pass them to <c>Fit(trainData, modelParameters)</c>
 /// to continue training (warm start). Fits are serialized process-wide (libtorch's thread count
 /// and global random state are process-wide): Fits started on several threads, with any
 /// <see cref="MLContext"/>s, run one after the other and give the same weights as when run alone.
@@ -50,23 +50,17 @@ namespace MnistPipeline.Training;
 /// var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
 /// </code>
 /// </example>
-public sealed partial class MlpTrainer : IEstimator<MlpTransformer>
+public sealed partial class MlpTrainer : NetworkTrainer<MlpTransformer, MlpModelParameters>
 {
-    private readonly MLContext _mlContext;
-    private readonly IHost _host;
     private readonly Options _options;
 
     /// <summary>Creates the trainer with all options.</summary>
     /// <param name="mlContext">The ML.NET context: its seed drives <see cref="NetworkTrainerOptions.Seed"/> when unset, its log receives progress, its <see cref="MLContext.GpuDeviceId"/> picks the device.</param>
     /// <param name="options">The options; copied, then validated (throws naming the first invalid option).</param>
     public MlpTrainer(MLContext mlContext, Options options)
+        : base(mlContext, Checked(options), "MnistPipeline.Mlp")
     {
-        ArgumentNullException.ThrowIfNull(mlContext);
-        ArgumentNullException.ThrowIfNull(options);
-        _mlContext = mlContext;
-        _host = ((IHostEnvironment)mlContext).Register("MnistPipeline.Mlp");
-        _options = (Options)options.Clone();
-        _options.Validate();
+        _options = (Options)TrainerOptions;
     }
 
     /// <summary>Creates the trainer with the common options; the rest keep their defaults (see <see cref="Options"/>).</summary>
@@ -96,34 +90,8 @@ public sealed partial class MlpTrainer : IEstimator<MlpTransformer>
     {
     }
 
-    /// <summary>Trains on <paramref name="input"/> (and <see cref="NetworkTrainerOptions.ValidationData"/> if set).</summary>
-    /// <exception cref="ArgumentOutOfRangeException">A column is missing or of the wrong type.</exception>
-    /// <exception cref="InvalidOperationException">No usable training rows, or the loss became NaN or infinite.</exception>
-    /// <exception cref="OperationCanceledException"><see cref="NetworkTrainerOptions.CancellationToken"/> was cancelled.</exception>
-    public MlpTransformer Fit(IDataView input) => Fit(input, _options.ValidationData, null);
-
-    /// <summary>Trains on <paramref name="trainData"/>, measuring <paramref name="validationData"/> after every epoch.</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="validationData">Data to measure after every epoch (and for early stopping); null for none.</param>
-    public MlpTransformer Fit(IDataView trainData, IDataView? validationData) => Fit(trainData, validationData, null);
-
-    /// <summary>
-    /// Continues training from <paramref name="modelParameters"/> (warm start), e.g. a fitted
-    /// transformer's <see cref="NetworkTransformer{TModel}.Model"/> or <see cref="MlpModelParameters.Load(string)"/>
-    /// of a saved model. The network must have the options' hidden layers and activation, read the
-    /// data's feature count and give the label's class count.
-    /// </summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="modelParameters">The weights to start from.</param>
-    /// <exception cref="ArgumentException">The network's shape does not fit the options or the data (the message names the layer).</exception>
-    public MlpTransformer Fit(IDataView trainData, MlpModelParameters modelParameters)
-        => Fit(trainData, _options.ValidationData, modelParameters ?? throw new ArgumentNullException(nameof(modelParameters)));
-
-    /// <summary>Trains on <paramref name="trainData"/> with validation data, from <paramref name="modelParameters"/> when given (warm start).</summary>
-    /// <param name="trainData">The training data.</param>
-    /// <param name="validationData">Data to measure after every epoch; null for none.</param>
-    /// <param name="modelParameters">The weights to start from; null for a fresh network.</param>
-    public MlpTransformer Fit(IDataView trainData, IDataView? validationData, MlpModelParameters? modelParameters)
+    /// <inheritdoc />
+    public override MlpTransformer Fit(IDataView trainData, IDataView? validationData, MlpModelParameters? modelParameters)
     {
         ArgumentNullException.ThrowIfNull(trainData);
         int featureCount = ColumnCheck.FeatureVector(trainData.Schema, _options.FeatureColumnName, "training data");
@@ -133,25 +101,21 @@ public sealed partial class MlpTrainer : IEstimator<MlpTransformer>
 
         var task = TrainingTask.Multiclass(classCount, _options.Loss, _options.LabelSmoothing);
         var recipe = MlpRecipe.For(_options, task.Task, featureCount, classCount, modelParameters);
-        var result = NetworkFit.Run(_mlContext, _host, _options, task, recipe, trainData, validationData, featureCount, modelParameters);
-        return new MlpTransformer(_mlContext, (MlpModelParameters)result.Model, _options.FeatureColumnName,
+        var result = NetworkFit.Run(MLContext, Host, _options, task, recipe, trainData, validationData, featureCount, modelParameters);
+        return new MlpTransformer(MLContext, (MlpModelParameters)result.Model, _options.FeatureColumnName,
             new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, Probability: ""), label, result.History);
     }
 
-    /// <summary>
-    /// The schema that <see cref="Fit(IDataView)"/> will produce: the input columns plus the score
-    /// (vector of Single) and the predicted label (the label's key type).
-    /// </summary>
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    /// <inheritdoc />
+    public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Multiclass(MLContext, inputSchema,
+        _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName);
+
+    /// <summary>A validated copy: the trainer is not affected by later changes to the caller's options.</summary>
+    private static Options Checked(Options options)
     {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        ColumnCheck.FeatureVector(inputSchema, _options.FeatureColumnName);
-        ColumnCheck.Label(inputSchema, _options.LabelColumnName, LabelKind.Key);
-        // SchemaShape.Column cannot be constructed outside ML.NET, so stock estimators describe our
-        // columns: principal components promise a Single vector without annotations (as our Score),
-        // and a copy of the label promises its key type and key values (as our PredictedLabel).
-        var shapeOf = _mlContext.Transforms.ProjectToPrincipalComponents(_options.ScoreColumnName, _options.FeatureColumnName, rank: 1)
-            .Append(_mlContext.Transforms.CopyColumns(_options.PredictedLabelColumnName, _options.LabelColumnName));
-        return shapeOf.GetOutputSchema(inputSchema);
+        ArgumentNullException.ThrowIfNull(options);
+        var copy = (Options)options.Clone();
+        copy.Validate();
+        return copy;
     }
 }

@@ -234,13 +234,17 @@ internal sealed class TrainingLoop
             foreach (var tensor in previous.Values)
                 tensor.Dispose();
         using var noGrad = torch.no_grad();
-        return _module.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone());
+        return WeightsAndBuffers().ToDictionary(p => p.Name, p => p.Tensor.detach().clone());
     }
 
     private void Restore(Dictionary<string, Tensor> weights)
     {
         using var noGrad = torch.no_grad();
-        foreach (var (name, parameter) in _module.named_parameters())
-            parameter.copy_(weights[name]);
+        foreach (var (name, tensor) in WeightsAndBuffers())
+            tensor.copy_(weights[name]);
     }
+
+    /// <summary>The parameters, and the buffers that scoring reads too (batch normalization's running statistics).</summary>
+    private IEnumerable<(string Name, Tensor Tensor)> WeightsAndBuffers()
+        => _module.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(_module.named_buffers().Select(b => (b.name, b.buffer)));
 }

@@ -29,7 +29,8 @@ public sealed class LibTorchCompatTests
         }
     }
 
-    private static bool SystemNeedsPatch()
+    /// <summary>True where the system's libstdc++ lacks the version, i.e. where the step must patch.</summary>
+    internal static bool SystemNeedsPatch()
     {
         string? libstdcxx = ElfVersionNeed.FindSystemLibStdCxx();
         return libstdcxx is not null && !ElfVersionNeed.LibraryDefinesVersion(libstdcxx, Version);

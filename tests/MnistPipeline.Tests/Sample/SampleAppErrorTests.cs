@@ -22,7 +22,7 @@ public sealed class SampleAppErrorTests
         foreach (string option in new[]
                  {
                      "--data", "--preset", "--epochs", "--batch-size", "--learning-rate", "--optimizer", "--loss", "--hidden", "--seed",
-                     "--threads", "--model", "--report", "--quiet", "--train-rows", "--test-rows", "--offline", "evaluate", "predict",
+                     "--threads", "--model", "--report", "--quiet", "--train-rows", "--test-rows", "--offline", "evaluate", "predict", "serve",
                  })
         {
             StringAssert.Contains(run.Out, option, run.ToString());
@@ -69,6 +69,7 @@ public sealed class SampleAppErrorTests
     [TestMethod]
     [DataRow("evaluate")]
     [DataRow("predict")]
+    [DataRow("serve")]
     public void Command_MissingModelFile_ExitCode1(string command)
     {
         using var folder = new TempFolder();
@@ -120,12 +121,49 @@ public sealed class SampleAppErrorTests
     }
 
     [TestMethod]
-    public void Predict_ImageNot28By28_ExitCode1NamingTheSize()
+    public void Serve_AddressInUse_ExitCode2NamingTheAddress()
+    {
+        using var folder = new TempFolder();
+        string model = folder.File("mnist-mlp.zip");
+        Serve.ServeFixture.SaveTinyModel(model);
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        string url = $"http://127.0.0.1:{((System.Net.IPEndPoint)taken.LocalEndpoint).Port}";
+
+        var run = SampleRun.Of("serve", "--model", model, "--urls", url);
+
+        Assert.AreEqual(SampleApp.BadArguments, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.ErrorLine, $"cannot listen on {url}");
+    }
+
+    [TestMethod]
+    [DataRow("0")]
+    [DataRow("x")]
+    public void Serve_BadMaxUpload_ExitCode2(string value)
+    {
+        var run = SampleRun.Of("serve", "--max-upload-mb", value);
+        Assert.AreEqual(SampleApp.BadArguments, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.ErrorLine, "--max-upload-mb must be a whole number ≥ 1");
+    }
+
+    [TestMethod]
+    public void Predict_AsIsImageNot28By28_ExitCode1NamingTheSize()
+    {
+        using var folder = new TempFolder();
+        string image = folder.Write("big.png", DigitFiles.GrayPng(new byte[64 * 64], 64, 64));
+        var run = SampleRun.Of("predict", "--model", folder.File("any.zip"), "--image", image, "--as-is");
+        Assert.AreEqual(SampleApp.Failure, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.ErrorLine, "64 x 64 pixels; expected 28 x 28");
+    }
+
+    [TestMethod]
+    public void Predict_BlankImage_ExitCode1SayingBlank()
     {
         using var folder = new TempFolder();
         string image = folder.Write("big.png", DigitFiles.GrayPng(new byte[64 * 64], 64, 64));
         var run = SampleRun.Of("predict", "--model", folder.File("any.zip"), "--image", image);
         Assert.AreEqual(SampleApp.Failure, run.ExitCode, run.ToString());
-        StringAssert.Contains(run.ErrorLine, "64 x 64 pixels; expected 28 x 28");
+        StringAssert.Contains(run.ErrorLine, "big.png");
+        StringAssert.Contains(run.ErrorLine, "blank image");
     }
 }

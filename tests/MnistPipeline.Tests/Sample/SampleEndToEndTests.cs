@@ -61,10 +61,15 @@ public sealed partial class SampleEndToEndTests
             .GetColumn<byte[]>("Image").First();
         string pgm = folder.Write("seven.pgm", DigitFiles.Pgm5(pixels));
         string png = folder.Write("seven.png", DigitFiles.GrayPng(pixels));
-        var byFile = SampleRun.Of("predict", "--model", model, "--image", pgm, png);
+        var byFile = SampleRun.Of("predict", "--model", model, "--image", pgm, png, "--as-is");
         Assert.AreEqual(0, byFile.ExitCode, byFile.ToString());
         var fromFiles = Predicted().Matches(byFile.Out).Select(m => m.Groups[1].Value).ToArray();
         CollectionAssert.AreEqual(new[] { predictedForZero, predictedForZero }, fromFiles, byFile.Out);
+
+        // Prepared again (the default): MNIST's own digit is already in that format.
+        var prepared = SampleRun.Of("predict", "--model", model, "--image", png);
+        Assert.AreEqual(0, prepared.ExitCode, prepared.ToString());
+        Assert.AreEqual(predictedForZero, Predicted().Match(prepared.Out).Groups[1].Value, prepared.Out);
     }
 
     private static void CheckReport(string report, double printedAccuracy)
