@@ -71,9 +71,9 @@ internal static class NetworkFit
         module.to(device);
         LogHeader(channel, options, task, train, validation, module, seed, device, loadSeconds, initial is not null);
 
-        using var updater = ParameterUpdater.Create(options.Optimizer, module.parameters().ToArray(), options.Momentum, options.WeightDecay);
-        using var step = new AutogradStep(module, task, updater);
-        channel.Info(MessageSensitivity.None, $"Training step: {step.Name}.");
+        using var packed = ParameterPacking.Pack(module);
+        using var updater = ParameterUpdater.Create(options.Optimizer, module.parameters().ToArray(), options.Momentum, options.WeightDecay, packed);
+        using var step = TrainingSteps.Create(module, task, options, updater, channel);
         var history = new TrainingLoop(module, step, options, task, generator, channel, device).Run(train, validation);
         var model = module.Export(task.Task).WithHead(temperature: 1, targetScale, targetOffset);
         channel.Info(MessageSensitivity.None, Invariant($"Training finished in {clock.Elapsed.TotalSeconds:F1} s."));

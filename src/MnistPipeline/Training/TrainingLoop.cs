@@ -59,7 +59,7 @@ internal sealed class TrainingLoop
         var y = train.Labels;
 
         var clock = Stopwatch.StartNew();
-        var window = new AccuracyWindow();
+        using var meters = new TrainingMeters();
         double bestValidationLoss = double.PositiveInfinity;
         int epochsSinceBest = 0;
         Dictionary<string, Tensor>? bestWeights = null;
@@ -71,8 +71,7 @@ internal sealed class TrainingLoop
             {
                 var epochClock = Stopwatch.StartNew();
                 _module.train();
-                double lossSum = 0;
-                long correct = 0;
+                meters.StartEpoch();
                 using var permutation = _options.Shuffle ? Permutation(rows) : null;
 
                 for (long start = 0; start < rows; start += batch, step++)
@@ -81,14 +80,16 @@ internal sealed class TrainingLoop
                     long length = Math.Min(batch, rows - start);
                     double learningRate = LearningRateAt(step, totalSteps);
 
-                    var (loss, hits) = Step(learningRate, x, y, permutation, start, length, epoch, step);
-                    lossSum += loss * length;
-                    correct += hits;
-                    window.Add(hits, length);
+                    var (loss, hits) = Step(learningRate, x, y, permutation, start, length);
+                    meters.Add(loss, hits, length, epoch, step);
 
-                    if (step % _options.LogEveryNSteps == 0)
-                        ReportProgress(epoch, step, totalSteps, loss, _task.HasAccuracy ? window.TakeAccuracy() : null, clock.Elapsed);
+                    bool report = step % _options.LogEveryNSteps == 0;
+                    if (report || meters.IsFull)
+                        Read(meters);
+                    if (report)
+                        ReportProgress(epoch, step, totalSteps, meters.LastLoss, _task.HasAccuracy ? meters.TakeWindowAccuracy() : null, clock.Elapsed);
                 }
+                Read(meters);
 
                 double? validationLoss = null, validationAccuracy = null;
                 if (validation is not null)
@@ -107,7 +108,7 @@ internal sealed class TrainingLoop
                     }
                 }
 
-                var metrics = new EpochMetrics(epoch, _options.Epochs, lossSum / rows, _task.HasAccuracy ? (double)correct / rows : null,
+                var metrics = new EpochMetrics(epoch, _options.Epochs, meters.EpochLossSum / rows, _task.HasAccuracy ? (double)meters.EpochCorrect / rows : null,
                     validationLoss, validationAccuracy, LearningRateAt(step - 1, totalSteps), epochClock.Elapsed);
                 history.Add(metrics);
                 _channel.Info(MessageSensitivity.None, FormatEpoch(metrics));
@@ -149,8 +150,12 @@ internal sealed class TrainingLoop
             return order.to(_device);
     }
 
-    private (float Loss, long Correct) Step(double learningRate, Tensor x, Tensor y, Tensor? permutation,
-        long start, long length, int epoch, long step)
+    /// <summary>
+    /// One training step on rows [start, start + length) (of the permutation when given). Returns
+    /// the step's loss and correct count as tensors that outlive the step's dispose scope (the
+    /// caller owns them): they are read later, many steps at once (<see cref="TrainingMeters"/>).
+    /// </summary>
+    private (Tensor Loss, Tensor? Correct) Step(double learningRate, Tensor x, Tensor y, Tensor? permutation, long start, long length)
     {
         using var scope = torch.NewDisposeScope();
         Tensor xb, yb;
@@ -169,11 +174,14 @@ internal sealed class TrainingLoop
             xb = _augmentation.Augment(xb, _generator);
 
         var (loss, correct) = _step.Step(xb, yb, learningRate);
-        float lossValue = loss.item<float>();
-        if (!float.IsFinite(lossValue))
-            throw new InvalidOperationException(Invariant($"Training diverged: the loss is {lossValue} at epoch {epoch}, step {step}. Lower LearningRate (now {_options.LearningRate}) or check the features for extreme values (scale them to about 0..1 or standardize them)."));
-        long hits = correct is null ? 0 : correct.item<long>();
-        return (lossValue, hits);
+        return (loss.DetachFromDisposeScope(), correct?.DetachFromDisposeScope());
+    }
+
+    /// <summary>Reads the pending steps into the meters; a NaN or infinite loss ends training with an error naming its step.</summary>
+    private void Read(TrainingMeters meters)
+    {
+        if (meters.Read() is var (loss, epoch, step))
+            throw new InvalidOperationException(Invariant($"Training diverged: the loss is {loss} at epoch {epoch}, step {step}. Lower LearningRate (now {_options.LearningRate}) or check the features for extreme values (scale them to about 0..1 or standardize them)."));
     }
 
     private (double Loss, double? Accuracy) Evaluate(TensorDataset data)
@@ -239,25 +247,4 @@ internal sealed class TrainingLoop
     /// <summary>The parameters, and the buffers that scoring reads too (batch normalization's running statistics).</summary>
     private IEnumerable<(string Name, Tensor Tensor)> WeightsAndBuffers()
         => _module.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(_module.named_buffers().Select(b => (b.name, b.buffer)));
-
-    /// <summary>Training accuracy over the steps since the last report, as the tutorial's meter.</summary>
-    private sealed class AccuracyWindow
-    {
-        private long _correct;
-        private long _seen;
-
-        public void Add(long correct, long seen)
-        {
-            _correct += correct;
-            _seen += seen;
-        }
-
-        public double TakeAccuracy()
-        {
-            double accuracy = _seen == 0 ? 0 : (double)_correct / _seen;
-            _correct = 0;
-            _seen = 0;
-            return accuracy;
-        }
-    }
 }
