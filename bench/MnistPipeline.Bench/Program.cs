@@ -53,6 +53,8 @@ try
             return ContenderCommand.RunContender(rest[0], settings, file);
         case "limit" when ResultFile() is { } file:
             return ContenderCommand.RunLimit(settings, file);
+        case "cursorpass" when ResultFile() is { } file:
+            return ContenderCommand.RunCursorPass(settings, file);
         case "micro":
             return MicroCommand.Run(settings, rest, args);
         case "serve-load":

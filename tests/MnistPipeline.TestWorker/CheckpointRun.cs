@@ -11,8 +11,8 @@ using MnistPipeline.Training.Checkpoints;
 /// <c>checkpoint-run &lt;scenario&gt; &lt;checkpoint|-&gt; &lt;every-n-steps&gt; [kill]</c>: trains one of the
 /// resume tests' scenarios on fixed synthetic data (one thread), with checkpoints in the given
 /// file every n steps ("-": no checkpoints, the uninterrupted reference), and prints
-/// "hash &lt;SHA-256 of the weights&gt;" at the end. Lines of the trainer's log about checkpoints are
-/// printed as "log &lt;line&gt;", every step as "step &lt;n&gt;" (for a parent that kills on a step).
+/// "hash &lt;SHA-256 of the weights&gt;" at the end. Lines of the trainer's log about checkpoints (and
+/// the step it trains with) are printed as "log &lt;line&gt;", every step as "step &lt;n&gt;" (for a parent that kills on a step).
 /// The weights hashed are the model's ONNX bytes, so a ConvNet's batch-norm running statistics count too.
 /// The optional kill makes the process SIGKILL itself, as kill -9 would:
 ///   kill-step &lt;k&gt;          right after step k (before that step's checkpoint)
@@ -52,7 +52,8 @@ internal static class CheckpointRun
         var ml = new MLContext(seed: 1);
         ml.Log += (_, e) =>
         {
-            if (e.Source.StartsWith("MnistPipeline", StringComparison.Ordinal) && (e.RawMessage.Contains("heckpoint", StringComparison.Ordinal) || e.RawMessage.StartsWith("Resuming", StringComparison.Ordinal)))
+            if (e.Source.StartsWith("MnistPipeline", StringComparison.Ordinal) && (e.RawMessage.Contains("heckpoint", StringComparison.Ordinal) || e.RawMessage.StartsWith("Resuming", StringComparison.Ordinal)
+                || e.RawMessage.StartsWith("Training step:", StringComparison.Ordinal)))
                 Say("log " + e.RawMessage);
         };
         var options = Options(scenario);

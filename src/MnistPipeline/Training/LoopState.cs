@@ -6,7 +6,8 @@ namespace MnistPipeline.Training;
 
 /// <summary>
 /// Everything the training loop changes as it runs, in one place: where it is (epoch, row, step),
-/// what it has measured so far (the epoch's loss and hits, the progress window, the history),
+/// what it has measured so far (the epoch's loss and hits and the progress window in
+/// <see cref="Meters"/>, the history),
 /// the early-stopping state with the best weights, and the current epoch's row order. A
 /// checkpoint is this state plus the module, the updater and the random generators; a resumed
 /// Fit hands the restored state to the loop, which continues as if it had never stopped.
@@ -15,7 +16,8 @@ namespace MnistPipeline.Training;
 /// The loop changes the state only between steps, so whatever the state holds when a checkpoint
 /// is written (at a step, at the end of an epoch, or at a cancellation) is a point it can resume
 /// from: an epoch whose rows are all trained but whose validation has not run yet resumes with
-/// its validation.
+/// its validation. The meters keep recent steps' values as tensors until read; the loop reads them
+/// before a checkpoint is written, so a checkpoint holds only read values.
 /// </remarks>
 internal sealed class LoopState : IDisposable
 {
@@ -31,17 +33,8 @@ internal sealed class LoopState : IDisposable
     /// <summary>Steps taken over all epochs (the learning-rate schedule's position).</summary>
     public long Step { get; set; }
 
-    /// <summary>Sum over the epoch's batches of loss × rows.</summary>
-    public double EpochLossSum { get; set; }
-
-    /// <summary>Training rows of the epoch predicted right (before each step's update).</summary>
-    public long EpochCorrect { get; set; }
-
-    /// <summary>Rows predicted right since the last progress report (the tutorial's accuracy meter).</summary>
-    public long WindowCorrect { get; set; }
-
-    /// <summary>Rows seen since the last progress report.</summary>
-    public long WindowSeen { get; set; }
+    /// <summary>The epoch's loss sum and correct count, and the progress window (the tutorial's accuracy meter).</summary>
+    public TrainingMeters Meters { get; } = new();
 
     /// <summary>The lowest validation loss so far; +∞ before the first validation.</summary>
     public double BestValidationLoss { get; set; } = double.PositiveInfinity;
@@ -82,24 +75,11 @@ internal sealed class LoopState : IDisposable
     /// <summary>Starts timing the current epoch in this process (at the top of every epoch, resumed or not).</summary>
     public void StartEpochClock() => _epochClock.Restart();
 
-    /// <summary>Counts one trained batch.</summary>
-    public void AddStep(long rows, float loss, long correct)
+    /// <summary>Moves past one trained batch of <paramref name="rows"/> rows (its measures go to <see cref="Meters"/>).</summary>
+    public void Advance(long rows)
     {
-        EpochLossSum += loss * rows;
-        EpochCorrect += correct;
-        WindowCorrect += correct;
-        WindowSeen += rows;
         NextRow += rows;
         Step++;
-    }
-
-    /// <summary>Training accuracy since the last report; starts a new window.</summary>
-    public double TakeWindowAccuracy()
-    {
-        double accuracy = WindowSeen == 0 ? 0 : (double)WindowCorrect / WindowSeen;
-        WindowCorrect = 0;
-        WindowSeen = 0;
-        return accuracy;
     }
 
     /// <summary>
@@ -133,8 +113,7 @@ internal sealed class LoopState : IDisposable
             StoppedEarly = true;
         Epoch++;
         NextRow = 0;
-        EpochLossSum = 0;
-        EpochCorrect = 0;
+        Meters.StartEpoch();
         Permutation?.Dispose();
         Permutation = null;
         EpochElapsedBefore = TimeSpan.Zero;
@@ -143,6 +122,7 @@ internal sealed class LoopState : IDisposable
 
     public void Dispose()
     {
+        Meters.Dispose();
         Permutation?.Dispose();
         Permutation = null;
         DisposeBestWeights();

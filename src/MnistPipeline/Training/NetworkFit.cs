@@ -74,9 +74,9 @@ internal static class NetworkFit
         module.to(device);
         LogHeader(channel, options, task, train, validation, module, seed, device, loadSeconds, initial is not null);
 
-        using var updater = ParameterUpdater.Create(options.Optimizer, module.parameters().ToArray(), options.Momentum, options.WeightDecay);
-        using var step = new AutogradStep(module, task, updater);
-        channel.Info(MessageSensitivity.None, $"Training step: {step.Name}.");
+        using var packed = ParameterPacking.Pack(module);
+        using var updater = ParameterUpdater.Create(options.Optimizer, module.parameters().ToArray(), options.Momentum, options.WeightDecay, packed);
+        using var step = TrainingSteps.Create(module, task, options, updater, channel);
         using var resumed = checkpoints?.Attach(module, updater, generator, device);
         var history = new TrainingLoop(module, step, options, task, generator, channel, device, checkpoints: checkpoints).Run(train, validation, resumed);
         var model = module.Export(task.Task).WithHead(temperature: 1, targetScale, targetOffset);

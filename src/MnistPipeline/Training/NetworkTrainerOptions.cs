@@ -75,6 +75,15 @@ public abstract class NetworkTrainerOptions
     public string? Device { get; set; }
 
     /// <summary>
+    /// Train with the fused step when it covers the network and options: a hand-written backward
+    /// pass and optimizer update with about half the libtorch calls of autograd (perceptrons with
+    /// ReLU, Tanh or Sigmoid, any loss without label smoothing, SGD or Adam, no dropout). False
+    /// always trains with autograd. Both give the same weights up to float rounding. The log says
+    /// which step trained and why. Default true.
+    /// </summary>
+    public bool UseFusedStep { get; set; } = NetworkDefaults.UseFusedStep;
+
+    /// <summary>
     /// Data to measure after every epoch (same feature and label columns). Default null.
     /// <c>Fit(train, validation)</c> sets it too.
     /// </summary>

@@ -85,13 +85,19 @@ internal sealed class TrainingLoop
                     long step = state.Step;
                     double learningRate = LearningRateAt(step, totalSteps);
 
-                    var (loss, hits) = Step(learningRate, x, y, state.Permutation, state.NextRow, length, state.Epoch, step);
-                    state.AddStep(length, loss, hits);
+                    var (loss, hits) = Step(learningRate, x, y, state.Permutation, state.NextRow, length);
+                    state.Meters.Add(loss, hits, length, state.Epoch, step);
+                    state.Advance(length);
 
-                    if (step % _options.LogEveryNSteps == 0)
-                        ReportProgress(state.Epoch, step, totalSteps, loss, _task.HasAccuracy ? state.TakeWindowAccuracy() : null, state.Elapsed);
+                    // A checkpoint records the measures, so they are read before one is written.
+                    bool report = step % _options.LogEveryNSteps == 0;
+                    if (report || state.Meters.IsFull || _checkpoints?.IsStepCheckpointDue(state) == true)
+                        Read(state.Meters);
+                    if (report)
+                        ReportProgress(state.Epoch, step, totalSteps, state.Meters.LastLoss, _task.HasAccuracy ? state.Meters.TakeWindowAccuracy() : null, state.Elapsed);
                     _checkpoints?.AfterStep(state);
                 }
+                Read(state.Meters);
 
                 double? validationLoss = null, validationAccuracy = null;
                 if (validation is not null)
@@ -101,7 +107,7 @@ internal sealed class TrainingLoop
                         state.KeepBestWeights(Snapshot());
                 }
 
-                var metrics = new EpochMetrics(state.Epoch, _options.Epochs, state.EpochLossSum / rows, _task.HasAccuracy ? (double)state.EpochCorrect / rows : null,
+                var metrics = new EpochMetrics(state.Epoch, _options.Epochs, state.Meters.EpochLossSum / rows, _task.HasAccuracy ? (double)state.Meters.EpochCorrect / rows : null,
                     validationLoss, validationAccuracy, LearningRateAt(state.Step - 1, totalSteps), state.EpochElapsed);
                 state.CompleteEpoch(metrics, _options.Epochs, _options.EarlyStoppingPatience);
                 _channel.Info(MessageSensitivity.None, FormatEpoch(metrics));
@@ -118,6 +124,7 @@ internal sealed class TrainingLoop
         catch (OperationCanceledException cancelled) when (_checkpoints is not null && _options.CancellationToken.IsCancellationRequested)
         {
             // Between steps the state is always one the loop can resume from: keep it.
+            Read(state.Meters);
             if (_checkpoints.OnCancelled(state, cancelled) is { } withCheckpoint)
                 throw withCheckpoint;
             throw;
@@ -141,8 +148,12 @@ internal sealed class TrainingLoop
             return order.to(_device);
     }
 
-    private (float Loss, long Correct) Step(double learningRate, Tensor x, Tensor y, Tensor? permutation,
-        long start, long length, int epoch, long step)
+    /// <summary>
+    /// One training step on rows [start, start + length) (of the permutation when given). Returns
+    /// the step's loss and correct count as tensors that outlive the step's dispose scope (the
+    /// caller owns them): they are read later, many steps at once (<see cref="TrainingMeters"/>).
+    /// </summary>
+    private (Tensor Loss, Tensor? Correct) Step(double learningRate, Tensor x, Tensor y, Tensor? permutation, long start, long length)
     {
         using var scope = torch.NewDisposeScope();
         Tensor xb, yb;
@@ -161,11 +172,14 @@ internal sealed class TrainingLoop
             xb = _augmentation.Augment(xb, _generator);
 
         var (loss, correct) = _step.Step(xb, yb, learningRate);
-        float lossValue = loss.item<float>();
-        if (!float.IsFinite(lossValue))
-            throw new InvalidOperationException(Invariant($"Training diverged: the loss is {lossValue} at epoch {epoch}, step {step}. Lower LearningRate (now {_options.LearningRate}) or check the features for extreme values (scale them to about 0..1 or standardize them)."));
-        long hits = correct is null ? 0 : correct.item<long>();
-        return (lossValue, hits);
+        return (loss.DetachFromDisposeScope(), correct?.DetachFromDisposeScope());
+    }
+
+    /// <summary>Reads the pending steps into the meters; a NaN or infinite loss ends training with an error naming its step.</summary>
+    private void Read(TrainingMeters meters)
+    {
+        if (meters.Read() is var (loss, epoch, step))
+            throw new InvalidOperationException(Invariant($"Training diverged: the loss is {loss} at epoch {epoch}, step {step}. Lower LearningRate (now {_options.LearningRate}) or check the features for extreme values (scale them to about 0..1 or standardize them)."));
     }
 
     private (double Loss, double? Accuracy) Evaluate(TensorDataset data)

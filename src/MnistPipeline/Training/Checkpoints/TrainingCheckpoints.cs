@@ -154,10 +154,14 @@ internal sealed partial class TrainingCheckpoints
         _saved = null;
     }
 
-    /// <summary>After every step: a checkpoint every <see cref="NetworkTrainerOptions.CheckpointEveryNSteps"/> steps (not at an epoch's last step: the epoch's own follows).</summary>
+    /// <summary>Whether <see cref="AfterStep"/> writes a checkpoint at this point: every <see cref="NetworkTrainerOptions.CheckpointEveryNSteps"/> steps, not at an epoch's last step (the epoch's own follows).</summary>
+    public bool IsStepCheckpointDue(LoopState state)
+        => _options.CheckpointEveryNSteps is int every && state.Step % every == 0 && state.NextRow < _rows;
+
+    /// <summary>After every step: a checkpoint when <see cref="IsStepCheckpointDue"/> (the loop has read its meters).</summary>
     public void AfterStep(LoopState state)
     {
-        if (_options.CheckpointEveryNSteps is int every && state.Step % every == 0 && state.NextRow < _rows)
+        if (IsStepCheckpointDue(state))
             Save(state, "step");
     }
 
@@ -196,6 +200,8 @@ internal sealed partial class TrainingCheckpoints
 
     private void Save(LoopState state, string reason)
     {
+        if (state.Meters.HasPending)
+            throw new InvalidOperationException("A checkpoint was asked for before the loop read its meters.");
         var clock = Stopwatch.StartNew();
         using var scope = torch.NewDisposeScope();
         var tensors = new List<(string Name, Tensor Tensor)>();
@@ -276,10 +282,10 @@ internal sealed partial class TrainingCheckpoints
         Epoch = state.Epoch,
         NextRow = state.NextRow,
         Step = state.Step,
-        EpochLossSum = state.EpochLossSum,
-        EpochCorrect = state.EpochCorrect,
-        WindowCorrect = state.WindowCorrect,
-        WindowSeen = state.WindowSeen,
+        EpochLossSum = state.Meters.EpochLossSum,
+        EpochCorrect = state.Meters.EpochCorrect,
+        WindowCorrect = state.Meters.WindowCorrect,
+        WindowSeen = state.Meters.WindowRows,
         BestValidationLoss = state.BestValidationLoss,
         EpochsSinceBest = state.EpochsSinceBest,
         StoppedEarly = state.StoppedEarly,
@@ -322,10 +328,6 @@ internal sealed partial class TrainingCheckpoints
             Epoch = loop.Epoch,
             NextRow = loop.NextRow,
             Step = loop.Step,
-            EpochLossSum = loop.EpochLossSum,
-            EpochCorrect = loop.EpochCorrect,
-            WindowCorrect = loop.WindowCorrect,
-            WindowSeen = loop.WindowSeen,
             BestValidationLoss = loop.BestValidationLoss,
             EpochsSinceBest = loop.EpochsSinceBest,
             StoppedEarly = loop.StoppedEarly,
@@ -333,6 +335,7 @@ internal sealed partial class TrainingCheckpoints
             EpochElapsedBefore = loop.EpochElapsed,
         };
         state.History.AddRange(loop.History);
+        state.Meters.Restore(loop.EpochLossSum, loop.EpochCorrect, loop.WindowCorrect, loop.WindowSeen);
         try
         {
             if (saved.Has(PermutationEntry))
