@@ -1,5 +1,6 @@
 using System.Globalization;
 using MnistPipeline.Bench;
+using MnistPipeline.Bench.Checkpoint;
 using MnistPipeline.Bench.Compare;
 using MnistPipeline.Bench.Contenders;
 using MnistPipeline.Bench.DataPass;
@@ -21,6 +22,8 @@ const string Usage = """
           writes DIR/<date>-serve.md and .json
       datapass [raw|gzip] [passes]
           MNIST load time, memory and pass times (see docs/data.md)
+      checkpoint [tutorial|recommended|large|cnn|lenet5] [epochs] [--repeats N] [--threads N]
+          checkpoint size, write time and per-epoch cost: Fits with and without per-epoch checkpoints, in turn
       list
           the contenders' names
     """;
@@ -58,6 +61,8 @@ try
             return ServeLoadCommand.Run(settings, rest, args);
         case "datapass":
             return DataPassCommand.Run(rest, settings.DataDirectory);
+        case "checkpoint":
+            return CheckpointCommand.Run(rest, settings);
         case "list":
             foreach (var contender in ContenderCatalog.All)
                 Console.WriteLine(contender.Name);

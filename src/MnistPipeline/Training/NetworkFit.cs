@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MnistPipeline.Networks;
+using MnistPipeline.Training.Checkpoints;
 using TorchSharp;
 using static System.FormattableString;
 using static TorchSharp.torch;
@@ -52,6 +53,7 @@ internal static class NetworkFit
         int seed = options.Seed ?? host.Rand.Next();
         using var channel = host.Start("Training");
         var device = DeviceSelection.Choose(mlContext, options.Device, channel);
+        var checkpoints = TrainingCheckpoints.Open(options, channel);
         var clock = Stopwatch.StartNew();
 
         using var train = Load(trainData, options, featureCount, task, device);
@@ -63,6 +65,7 @@ internal static class NetworkFit
             throw new InvalidOperationException("The validation data has no usable rows.");
         var (targetScale, targetOffset) = task.PrepareTargets(train, validation, initial);
         double loadSeconds = clock.Elapsed.TotalSeconds;
+        seed = checkpoints?.Agree(CheckpointFingerprint.Of(options, task, featureCount, train, validation, initial), train.Count, options.Seed, seed) ?? seed;
 
         torch.manual_seed(seed); // dropout draws from the global generator
         using var generator = new Generator((ulong)seed);
@@ -74,8 +77,10 @@ internal static class NetworkFit
         using var packed = ParameterPacking.Pack(module);
         using var updater = ParameterUpdater.Create(options.Optimizer, module.parameters().ToArray(), options.Momentum, options.WeightDecay, packed);
         using var step = TrainingSteps.Create(module, task, options, updater, channel);
-        var history = new TrainingLoop(module, step, options, task, generator, channel, device).Run(train, validation);
+        using var resumed = checkpoints?.Attach(module, updater, generator, device);
+        var history = new TrainingLoop(module, step, options, task, generator, channel, device, checkpoints: checkpoints).Run(train, validation, resumed);
         var model = module.Export(task.Task).WithHead(temperature: 1, targetScale, targetOffset);
+        checkpoints?.Complete();
         channel.Info(MessageSensitivity.None, Invariant($"Training finished in {clock.Elapsed.TotalSeconds:F1} s."));
         return new Result(model, history);
     }

@@ -42,6 +42,20 @@ internal sealed class TrainingMeters : IDisposable
     /// <summary>Whether <see cref="MaxPending"/> steps wait to be read.</summary>
     public bool IsFull => _pending.Count >= MaxPending;
 
+    /// <summary>Whether steps wait to be read (a checkpoint records the measures only once they are read).</summary>
+    public bool HasPending => _pending.Count > 0;
+
+    /// <summary>Sets the measures read so far, as a checkpoint recorded them (resume); nothing may be pending.</summary>
+    public void Restore(double epochLossSum, long epochCorrect, long windowCorrect, long windowRows)
+    {
+        if (HasPending)
+            throw new InvalidOperationException("The meters have steps that were not read.");
+        EpochLossSum = epochLossSum;
+        EpochCorrect = epochCorrect;
+        WindowCorrect = windowCorrect;
+        WindowRows = windowRows;
+    }
+
     /// <summary>Keeps one step's results; takes ownership of the tensors (detach them from any dispose scope first).</summary>
     public void Add(Tensor loss, Tensor? correct, long rows, int epoch, long step) => _pending.Add(new PendingStep(loss, correct, rows, epoch, step));
 
