@@ -11,7 +11,7 @@ namespace MnistPipeline.Bench.Checkpoint;
 
 /// <summary>
 /// <c>checkpoint [tutorial|recommended|large|cnn|lenet5] [epochs]</c>: what checkpoints cost on real MNIST.
-/// Fits the preset with a checkpoint after every epoch and without, in turn (A B A B …,
+/// Fits the preset with a checkpoint after every epoch and without, in turn (A B B A …,
 /// <c>--repeats</c> pairs, one process, same seed), and prints: the checkpoint's size, the
 /// median time of one write (from the trainer's log line), and the median epoch-to-epoch time
 /// with and without checkpoints (the time between two <c>EpochCompleted</c> callbacks, which
@@ -44,8 +44,12 @@ internal static partial class CheckpointCommand
         {
             for (int repeat = 0; repeat < settings.Repeats; repeat++)
             {
-                var a = Fit(preset, epochs, settings, files, Path.Combine(folder, "bench.ckpt"));
-                var b = Fit(preset, epochs, settings, files, checkpoint: null);
+                // Alternate which Fit goes first, so the process's first-Fit warm-up (JIT, libtorch's
+                // allocator) falls on both sides instead of always on the checkpointed one.
+                bool withFirst = repeat % 2 == 0;
+                var first = Fit(preset, epochs, settings, files, withFirst ? Path.Combine(folder, "bench.ckpt") : null);
+                var second = Fit(preset, epochs, settings, files, withFirst ? null : Path.Combine(folder, "bench.ckpt"));
+                var (a, b) = withFirst ? (first, second) : (second, first);
                 with.AddRange(a.EpochIntervals);
                 without.AddRange(b.EpochIntervals);
                 writes.AddRange(a.WriteMilliseconds);
