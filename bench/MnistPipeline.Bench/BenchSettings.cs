@@ -41,6 +41,9 @@ internal sealed record BenchSettings
     /// <summary>The python interpreter for the PyTorch contender.</summary>
     public string Python { get; init; } = "python3";
 
+    /// <summary>Folder where contenders write their trained weights for the parent to compare (set by <c>compare</c> for its children); null: not written.</summary>
+    public string? WeightsDirectory { get; init; }
+
     public static BenchSettings Parse(IReadOnlyList<string> args, out List<string> rest)
     {
         var settings = new BenchSettings();
@@ -64,6 +67,7 @@ internal sealed record BenchSettings
                 "--contenders" => settings with { Contenders = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--note" => settings with { Note = Value() },
                 "--python" => settings with { Python = Value() },
+                "--weights-dir" => settings with { WeightsDirectory = Value() },
                 _ => Keep(settings, rest, arg),
             };
         }
@@ -89,6 +93,11 @@ internal sealed record BenchSettings
         {
             yield return "--data";
             yield return DataDirectory;
+        }
+        if (WeightsDirectory is not null)
+        {
+            yield return "--weights-dir";
+            yield return WeightsDirectory;
         }
     }
 

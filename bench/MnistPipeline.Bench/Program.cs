@@ -1,5 +1,6 @@
 using System.Globalization;
 using MnistPipeline.Bench;
+using MnistPipeline.Bench.Checkpoint;
 using MnistPipeline.Bench.Compare;
 using MnistPipeline.Bench.Contenders;
 using MnistPipeline.Bench.DataPass;
@@ -25,6 +26,8 @@ const string Usage = """
           writes DIR/<date>-serve.md and .json
       datapass [raw|gzip] [passes]
           MNIST load time, memory and pass times (see docs/data.md)
+      checkpoint [tutorial|recommended|large|cnn|lenet5] [epochs] [--repeats N] [--threads N]
+          checkpoint size, write time and per-epoch cost: Fits with and without per-epoch checkpoints, in turn
       list
           the contenders' names
     """;
@@ -54,6 +57,8 @@ try
             return ContenderCommand.RunContender(rest[0], settings, file);
         case "limit" when ResultFile() is { } file:
             return ContenderCommand.RunLimit(settings, file);
+        case "cursorpass" when ResultFile() is { } file:
+            return ContenderCommand.RunCursorPass(settings, file);
         case "micro":
             return MicroCommand.Run(settings, rest, args);
         case "tables":
@@ -62,6 +67,8 @@ try
             return ServeLoadCommand.Run(settings, rest, args);
         case "datapass":
             return DataPassCommand.Run(rest, settings.DataDirectory);
+        case "checkpoint":
+            return CheckpointCommand.Run(rest, settings);
         case "list":
             foreach (var contender in ContenderCatalog.All)
                 Console.WriteLine(contender.Name);

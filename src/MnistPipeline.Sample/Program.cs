@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 
 // The sample console: see SampleApp for the flow and SampleCommandLine for the options.
-// Ctrl+C asks training to stop after the current step (the model file is left as it was);
-// a second Ctrl+C ends the process at once.
+// Ctrl+C asks training to stop after the current step (the model file is left as it was; with
+// --checkpoint a checkpoint of that step is saved first); a second Ctrl+C ends the process at once.
 using var cancel = new CancellationTokenSource();
 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context =>
 {

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using MnistPipeline.Data;
+using MnistPipeline.Training;
+using static System.FormattableString;
 
 namespace MnistPipeline.Sample;
 
@@ -45,6 +47,10 @@ internal static class SampleApp
                 ProcessTerminationTimeout = null,
             }, cancel).GetAwaiter().GetResult();
         }
+        catch (TrainingCanceledException e)
+        {
+            return Fail(error, Canceled, ResumeHint(args, e));
+        }
         catch (Exception e) when (Describe(e) is { } known)
         {
             return Fail(error, known.ExitCode, known.Message);
@@ -70,15 +76,26 @@ internal static class SampleApp
     private static (int ExitCode, string Message)? Describe(Exception e) => e switch
     {
         UsageException => (BadArguments, e.Message),
-        OperationCanceledException => (Canceled, "canceled"),
+        OperationCanceledException => (Canceled, "canceled (train with --checkpoint <file> to be able to resume)"),
+        CheckpointMismatchException => (Failure, e.Message),
         MnistFilesUnavailableException m => (Failure, OneLine(m)),
         IdxFormatException => (Failure, FirstLine(e.Message)),
         FileNotFoundException => (Failure, FirstLine(e.Message)),
         DirectoryNotFoundException => (Failure, FirstLine(e.Message)),
         InvalidDataException => (Failure, FirstLine(e.Message)),
         UnauthorizedAccessException => (Failure, FirstLine(e.Message)),
+        IOException => (Failure, FirstLine(e.Message)), // e.g. a checkpoint or the model could not be written (disk full)
         _ => null,
     };
+
+    /// <summary>Where training stopped, where its checkpoint is, and the command that continues it.</summary>
+    private static string ResumeHint(string[] args, TrainingCanceledException e)
+    {
+        var resume = args.Contains("--resume") ? args : [.. args, "--resume"];
+        string command = string.Join(" ", resume.Select(a => a.Length > 0 && a.All(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or '/' or ',' or '=') ? a : $"'{a}'"));
+        return Invariant($"canceled at epoch {e.Epoch}, step {e.Step:N0}; checkpoint saved to '{e.CheckpointPath}'. ") +
+               $"Resume with: dotnet run --project src/MnistPipeline.Sample -c Release -- {command}";
+    }
 
     private static string OneLine(MnistFilesUnavailableException e)
         => $"the MNIST files in '{e.DataDirectory}' are missing or damaged and could not be fetched ({string.Join("; ", e.Problems)}). " +

@@ -17,6 +17,7 @@ internal sealed class SampleCommandLine
     public const string DefaultModelPath = "mnist-mlp.zip";
     public const string DefaultReportFolder = "report";
     public const int DefaultSeed = 1;
+    public const string DefaultCheckpointExtension = ".ckpt";
     public static readonly int[] DefaultPredictIndices = [0, 1, 2, 3];
 
     // Every command.
@@ -114,6 +115,17 @@ internal sealed class SampleCommandLine
     };
 
     private readonly Option<bool> _noReport = new("--no-report") { Description = "Write no report folder" };
+
+    private readonly Option<string?> _checkpoint = new("--checkpoint")
+    {
+        Description = "Save a checkpoint of training to this file after every epoch and on Ctrl+C, so that --resume can continue it; removed when training finishes",
+        HelpName = "file",
+    };
+
+    private readonly Option<bool> _resume = new("--resume")
+    {
+        Description = $"Continue an interrupted training from its checkpoint (--checkpoint, default: the model file's name with {DefaultCheckpointExtension}); give the same options as before",
+    };
 
     // evaluate
     private readonly Option<string?> _evaluateReport = new("--report")
@@ -219,6 +231,7 @@ internal sealed class SampleCommandLine
         foreach (Option option in new Option[]
                  {
                      _network, _preset, _epochs, _batchSize, _learningRate, _optimizer, _loss, _hidden, _seed, _trainRows, _testRows, _report, _noReport,
+                     _checkpoint, _resume,
                  })
         {
             command.Options.Add(option);
@@ -241,9 +254,16 @@ internal sealed class SampleCommandLine
             result.GetValue(_trainRows),
             result.GetValue(_testRows),
             result.GetValue(_noReport) ? null : result.GetValue(_report),
-            Describe(result));
+            Describe(result),
+            CheckpointPath(result),
+            result.GetValue(_resume));
         return new TrainCommand(_console, settings).Run(cancel);
     }
+
+    /// <summary>--checkpoint's file; with --resume alone, the model's name with <see cref="DefaultCheckpointExtension"/>; else none.</summary>
+    private string? CheckpointPath(ParseResult result)
+        => result.GetValue(_checkpoint)
+           ?? (result.GetValue(_resume) ? Path.ChangeExtension(result.GetValue(_model) ?? DefaultModelPath, DefaultCheckpointExtension) : null);
 
     /// <summary>The option's value if it was on the command line, else null (array options otherwise read as empty).</summary>
     private static T? Given<T>(ParseResult result, Option<T?> option) where T : class

@@ -25,6 +25,9 @@ using TorchSharp;
 //                                      then "steps <n> live-min <a> live-max <b> live-first <c> live-last <d>"
 //   soak-predict <model.zip> <images> <labels> <count> <every>
 //                                      single predictions with one PredictionEngine; every <every>: "predictions <n> rss-kb <kB>"
+//   checkpoint-run <scenario> <checkpoint|-> <every-n-steps> [kill-step <k> | kill-write <n> <b> | kill-replace <n>]
+//                                      train a resume-test scenario with checkpoints, optionally SIGKILL itself at a
+//                                      chosen point; print "hash <SHA-256 of the weights>" (see CheckpointRun.cs)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 return args switch
@@ -36,6 +39,7 @@ return args switch
     ["load-dispose", var path, var count] => LoadDispose(path, int.Parse(count)),
     ["soak-train", var images, var labels, var epochs, var threads] => SoakTrain(images, labels, int.Parse(epochs), int.Parse(threads)),
     ["soak-predict", var model, var images, var labels, var count, var every] => SoakPredict(model, images, labels, int.Parse(count), int.Parse(every)),
+    ["checkpoint-run", .. var rest] => CheckpointRun.Run(rest),
     _ => Usage(),
 };
 
@@ -244,7 +248,8 @@ static long ResidentKilobytes()
 static int Usage()
 {
     Console.Error.WriteLine("usage: train-hash <seed> <threads> | fit-no-dispose | load <model.zip> | load-many <folder> <reference.zip> <features> <temp folder> | "
-        + "load-dispose <model.zip> <count> | soak-train <images> <labels> <epochs> <threads> | soak-predict <model.zip> <images> <labels> <count> <every>");
+        + "load-dispose <model.zip> <count> | soak-train <images> <labels> <epochs> <threads> | soak-predict <model.zip> <images> <labels> <count> <every> | "
+        + "checkpoint-run <scenario> <checkpoint|-> <every-n-steps> [kill]");
     return 2;
 }
 

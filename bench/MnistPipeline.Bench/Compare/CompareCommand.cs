@@ -4,9 +4,11 @@ using MnistPipeline.Data;
 namespace MnistPipeline.Bench.Compare;
 
 /// <summary>
-/// <c>compare</c>: the machine-limit probe, then every contender in a fresh child process,
-/// repeated round-robin (repeat 1 of all, then repeat 2 of all, …) so that drift on the machine
-/// spreads over all of them; then the Markdown and JSON tables. Exits non-zero if any run failed.
+/// <c>compare</c>: the machine-limit probe (2048² products and the recipes' own products), the
+/// cursor pass over the trainer's view, then every contender in a fresh child process, repeated
+/// round-robin (repeat 1 of all, then repeat 2 of all, …) so that drift on the machine spreads
+/// over all of them; after each repeat, how far MlpTrainer's weights ended from the plain loop's
+/// of the same recipe; then the Markdown and JSON tables. Exits non-zero if any run failed.
 /// </summary>
 internal static class CompareCommand
 {
@@ -26,6 +28,10 @@ internal static class CompareCommand
         var errors = contenders.ToDictionary(c => c.Name, _ => new List<string>());
         var limits = new List<MachineLimit>();
         string? limitError = null;
+        var cursorPasses = new List<CursorPassTiming>();
+        var weightDifferences = WeightPairs.ToDictionary(p => p.Recipe, _ => new List<double>());
+        string weights = Directory.CreateTempSubdirectory("mnistpipeline-bench-weights-").FullName;
+        settings = settings with { WeightsDirectory = weights };
         for (int repeat = 1; repeat <= settings.Repeats; repeat++)
         {
             try
@@ -34,11 +40,24 @@ internal static class CompareCommand
                 var limit = ChildProcess.Run<MachineLimit>(["limit"], settings);
                 limits.Add(limit);
                 Console.WriteLine($"   best {limit.BestGflops:F1} GFLOP/s, median {limit.MedianGflops:F1} GFLOP/s");
+                foreach (var recipe in limit.RecipeGemms ?? [])
+                    Console.WriteLine(FormattableString.Invariant($"   recipe products at batch {recipe.BatchSize}: best epoch {recipe.BestEpochSeconds:F3} s (+ {recipe.FirstLayerInputGradientSeconds:F3} s for the unneeded first-layer input gradient)"));
             }
             catch (Exception e) when (e is InvalidOperationException or System.Text.Json.JsonException)
             {
                 limitError = e.Message;
                 Console.Error.WriteLine($"error: machine limit: {e.Message}");
+            }
+            try
+            {
+                Console.WriteLine($"== repeat {repeat}/{settings.Repeats}: cursor pass over the trainer's view (fresh process)");
+                var pass = ChildProcess.Run<CursorPassTiming>(["cursorpass"], settings);
+                cursorPasses.Add(pass);
+                Console.WriteLine(FormattableString.Invariant($"   first pass {pass.FirstPassSeconds:F3} s, warm median {pass.WarmMedianSeconds:F3} s"));
+            }
+            catch (Exception e) when (e is InvalidOperationException or System.Text.Json.JsonException)
+            {
+                Console.Error.WriteLine($"error: cursor pass: {e.Message}");
             }
             foreach (var contender in contenders)
             {
@@ -57,7 +76,19 @@ internal static class CompareCommand
                     Console.Error.WriteLine($"error: {contender.Name}: {e.Message}");
                 }
             }
+            foreach (var (recipe, trainer, plain) in WeightPairs)
+            {
+                string? Last(string name) => runs.TryGetValue(name, out var list) && list.Count == repeat ? list[^1].WeightsFile : null;
+                if (WeightsFile.MaxDifference(Last(trainer), Last(plain)) is double difference)
+                {
+                    weightDifferences[recipe].Add(difference);
+                    Console.WriteLine(FormattableString.Invariant($"== repeat {repeat}: largest weight difference, {trainer} vs {plain}: {difference:E2}"));
+                }
+            }
+            foreach (string file in Directory.EnumerateFiles(weights))
+                File.Delete(file);
         }
+        Directory.Delete(weights, recursive: true);
 
         var summaries = contenders.Select(c => ContenderSummary.From(c.Name, runs[c.Name], errors[c.Name])).ToArray();
         var report = new ComparisonReport
@@ -73,8 +104,10 @@ internal static class CompareCommand
             LoadAverageStartEnd = [loadStart, ProcessFacts.LoadAverage1() ?? double.NaN],
             Limit = limits.Count == 0 ? null : limits.MaxBy(l => l.BestGflops),
             LimitError = limits.Count == 0 ? limitError : null,
+            CursorPasses = cursorPasses,
+            WeightDifferences = weightDifferences.Where(kv => kv.Value.Count > 0).ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()),
             Contenders = summaries,
-            Targets = TargetCheck.Evaluate(summaries),
+            Targets = TargetCheck.Evaluate(summaries, cursorPasses),
         };
         var (markdown, json) = ResultTableWriter.Write(report, settings.OutputDirectory);
         Console.WriteLine();
@@ -90,6 +123,13 @@ internal static class CompareCommand
     private static string Summary(ContenderResult r) => r.Skipped is not null
         ? $"   skipped: {r.Skipped}"
         : FormattableString.Invariant($"   train {r.TrainWallSeconds:F2} s, epoch median {r.EpochSecondsMedian:F3} s, accuracy {r.TestAccuracy:F4}, log-loss {r.LogLoss:F4}, peak {r.PeakRssBytes / 1e6:F0} MB, latency p50 {r.LatencyP50Microseconds:F0} µs, bulk {r.BulkRowsPerSecond:N0} rows/s");
+
+    /// <summary>MlpTrainer and the plain loop of the same recipe: their weights are compared after each repeat.</summary>
+    private static readonly (string Recipe, string Trainer, string Plain)[] WeightPairs =
+    [
+        ("tutorial", "mlp-tutorial", "plain-torchsharp-tutorial"),
+        ("recommended", "mlp-recommended", "plain-torchsharp-recommended"),
+    ];
 
     private static string Quote(string argument) => argument.Contains(' ') ? $"\"{argument}\"" : argument;
 }

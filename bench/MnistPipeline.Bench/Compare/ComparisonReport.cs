@@ -14,6 +14,12 @@ internal sealed record ComparisonReport
     public required double[] LoadAverageStartEnd { get; init; }
     public MachineLimit? Limit { get; init; }
     public string? LimitError { get; init; }
+
+    /// <summary>The cursor pass over the trainer's view, per repeat (fresh process each).</summary>
+    public IReadOnlyList<CursorPassTiming>? CursorPasses { get; init; }
+
+    /// <summary>Largest absolute weight difference between MlpTrainer and the plain loop of the same recipe, per repeat, by recipe ("tutorial", "recommended").</summary>
+    public IReadOnlyDictionary<string, double[]>? WeightDifferences { get; init; }
     public required IReadOnlyList<ContenderSummary> Contenders { get; init; }
     public required IReadOnlyList<TargetCheck> Targets { get; init; }
 }

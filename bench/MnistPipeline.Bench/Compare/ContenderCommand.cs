@@ -3,7 +3,7 @@ using MnistPipeline.Bench.Contenders;
 
 namespace MnistPipeline.Bench.Compare;
 
-/// <summary>The child side: <c>contender NAME --result-file F</c> or <c>limit --result-file F</c>.</summary>
+/// <summary>The child side: <c>contender NAME --result-file F</c>, <c>limit --result-file F</c> or <c>cursorpass --result-file F</c>.</summary>
 internal static class ContenderCommand
 {
     public static int RunContender(string name, BenchSettings settings, string resultFile)
@@ -16,8 +16,18 @@ internal static class ContenderCommand
 
     public static int RunLimit(BenchSettings settings, string resultFile)
     {
-        var limit = MachineLimit.Measure(settings.MatrixSize, settings.Threads);
+        var limit = MachineLimit.Measure(settings.MatrixSize, settings.Threads) with
+        {
+            RecipeGemms = [.. MachineLimit.RecipeBatchSizes.Select(batch => RecipeGemmLimit.Measure(batch, settings.Threads))],
+        };
         File.WriteAllText(resultFile, JsonSerializer.Serialize(limit, Json.Options));
+        return 0;
+    }
+
+    public static int RunCursorPass(BenchSettings settings, string resultFile)
+    {
+        var timing = CursorPassTiming.Measure(settings.DataDirectory);
+        File.WriteAllText(resultFile, JsonSerializer.Serialize(timing, Json.Options));
         return 0;
     }
 }

@@ -24,6 +24,12 @@ internal sealed record ContenderResult
     /// <summary>Training rows used.</summary>
     public long TrainingRows { get; init; }
 
+    /// <summary>Rows per training step; null for trainers without mini-batches.</summary>
+    public int? BatchSize { get; init; }
+
+    /// <summary>The file of trained weights written for the parent (float32, layer by layer: weights then bias); null when not written.</summary>
+    public string? WeightsFile { get; init; }
+
     /// <summary>
     /// Wall time from the training data to a fitted model: for ML.NET pipelines <c>Fit</c> on the
     /// IDataView (transforms, reading, training, model construction); for the plain loops and

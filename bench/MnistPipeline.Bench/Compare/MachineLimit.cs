@@ -14,11 +14,20 @@ internal sealed record MachineLimit
 {
     public static readonly int[] Layers = [784, 256, 128, 10];
 
+    /// <summary>The batch sizes of the recipes in the table: the tutorial's 32 and the recommended 128.</summary>
+    public static readonly int[] RecipeBatchSizes = [32, 128];
+
     public required int MatrixSize { get; init; }
     public required int Threads { get; init; }
     public required double[] GflopsPerRepeat { get; init; }
     public double BestGflops => GflopsPerRepeat.Max();
     public double MedianGflops => Statistics.Median(GflopsPerRepeat);
+
+    /// <summary>The recipes' own matrix products at their batch sizes, timed alone (<see cref="RecipeGemmLimit"/>).</summary>
+    public RecipeGemmLimit[]? RecipeGemms { get; init; }
+
+    /// <summary>The recipe-product limit of <paramref name="batchSize"/>, if measured.</summary>
+    public RecipeGemmLimit? RecipeGemmsOf(int? batchSize) => RecipeGemms?.FirstOrDefault(r => r.BatchSize == batchSize);
 
     public static long MultiplyAddsPerSample => Layers.Zip(Layers.Skip(1), (a, b) => (long)a * b).Sum();
     public static long ForwardFlopsPerSample => 2 * MultiplyAddsPerSample;

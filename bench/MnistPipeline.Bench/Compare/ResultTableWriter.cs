@@ -35,14 +35,19 @@ internal static class ResultTableWriter
 
         long rows = report.Contenders.Select(c => c.Median).FirstOrDefault(m => m is { TrainingRows: > 0 })?.TrainingRows ?? 60_000;
         double? fastestEpoch = report.Limit?.FastestEpochSeconds(rows);
-        md.AppendLine("| contender | epochs | train wall s | data prep s | epoch s (median) | epoch ÷ fastest possible | train samples/s | test accuracy | log-loss | peak memory MB (after train / end) | model file | latency p50 / p99 µs | bulk rows/s |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| contender | epochs | train wall s | data prep s | epoch s (median) | epoch ÷ own products | epoch ÷ fastest possible | train samples/s | test accuracy | log-loss | peak memory MB (after train / end) | model file | latency p50 / p99 µs | bulk rows/s |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var contender in report.Contenders)
-            md.AppendLine(Row(contender, contender.Median?.TrainingFlopsPerSample is double flops ? report.Limit?.FastestEpochSeconds(rows, flops) : fastestEpoch));
+            md.AppendLine(Row(contender, contender.Median?.TrainingFlopsPerSample is double flops ? report.Limit?.FastestEpochSeconds(rows, flops) : fastestEpoch, report.Limit));
         if (report.Limit is { } limit)
         {
+            foreach (var recipe in limit.RecipeGemms ?? [])
+            {
+                double own = recipe.BestEpochSeconds;
+                md.AppendLine(F($"| **recipe products, batch {recipe.BatchSize}** (torch.addmm/mm alone) | 10 | {10 * own:F2} | — | {own:F3} | 1.00× | {own / limit.FastestEpochSeconds(rows):F1}× | {rows / own:N0} | — | — | — | — | — | — |"));
+            }
             double epoch = limit.FastestEpochSeconds(rows);
-            md.AppendLine(F($"| **machine limit** (torch.mm {limit.MatrixSize}², {limit.BestGflops:F1} GFLOP/s) | 10 | {10 * epoch:F2} | — | {epoch:F3} | 1.00× | {rows / epoch:N0} | — | — | — | — | — | — |"));
+            md.AppendLine(F($"| **machine limit** (torch.mm {limit.MatrixSize}², {limit.BestGflops:F1} GFLOP/s) | 10 | {10 * epoch:F2} | — | {epoch:F3} | — | 1.00× | {rows / epoch:N0} | — | — | — | — | — | — |"));
         }
         md.AppendLine();
 
@@ -63,7 +68,7 @@ internal static class ResultTableWriter
             md.AppendLine();
         }
 
-        md.AppendLine("## Targets (issues 6 and 12)");
+        md.AppendLine("## Targets (issues 6, 12, 13 and 16)");
         md.AppendLine();
         md.AppendLine("| target | measured | met |");
         md.AppendLine("|---|---|---|");
@@ -78,12 +83,19 @@ internal static class ResultTableWriter
             md.AppendLine(F($"- float32 matrix multiply, TorchSharp `torch.mm` of two {l.MatrixSize} × {l.MatrixSize} matrices, {l.Threads} threads: best {l.BestGflops:F1} GFLOP/s, median {l.MedianGflops:F1} GFLOP/s over {l.GflopsPerRepeat.Length} products (after 2 warm-ups)."));
             md.AppendLine(F($"- {MachineLimit.Formula}: {l.FlopsPerEpoch(rows) / 1e9:F1} GFLOP per epoch of {rows:N0} rows."));
             md.AppendLine(F($"- Fastest possible epoch = FLOPs per epoch ÷ best rate = {l.FastestEpochSeconds(rows):F3} s. \"epoch ÷ fastest possible\" is each contender's median epoch over that."));
+            foreach (var recipe in l.RecipeGemms ?? [])
+                md.AppendLine(F($"- The recipe's own products at batch {recipe.BatchSize}, timed alone ({RecipeGemmLimit.Products}), {recipe.Threads} threads, {recipe.Rows:N0} rows: best epoch {recipe.BestEpochSeconds:F3} s, median {recipe.MedianEpochSeconds:F3} s over {recipe.EpochSecondsPerRepeat.Length} epochs after a warm-up; the unneeded first-layer input gradient would add {recipe.FirstLayerInputGradientSeconds:F3} s. \"epoch ÷ own products\" is each contender's median epoch over the best epoch of its batch size: the element-wise work, the optimizer and every per-call overhead."));
             md.AppendLine("- ConvNet rows: their own FLOPs per sample (2 per multiply-add of every convolution and dense layer, × 3 for forward and backward; pooling, batch norm and activations left out) over the same rate: a convolution on a CPU runs far from the matrix-multiply rate.");
         }
         else
         {
             md.AppendLine($"- Not measured: {report.LimitError}");
         }
+        if (report.CursorPasses is { Count: > 0 } passes)
+            md.AppendLine(F($"- Cursor pass over MlpTrainer's view (LoadMnist → ScalePixels → FlattenImage, Label + Features, {passes[0].Rows:N0} rows), in a fresh process per repeat: first pass {Statistics.Median(passes.Select(p => p.FirstPassSeconds)):F3} s, warm passes {Statistics.Median(passes.Select(p => p.WarmMedianSeconds)):F3} s (medians over repeats). MlpTrainer's \"data prep s\" is its read of the same view, the first in its process."));
+        if (report.WeightDifferences is { Count: > 0 } differences)
+            foreach (var (recipe, values) in differences)
+                md.AppendLine(F($"- Weights at the end, `mlp-{recipe}` vs `plain-torchsharp-{recipe}` (same recipe, seed and initial weights): largest absolute difference {values.Max():E2} (per repeat: {string.Join(", ", values.Select(v => v.ToString("E2", Invariant)))})."));
         md.AppendLine();
 
         md.AppendLine("## Contenders and columns");
@@ -100,6 +112,7 @@ internal static class ResultTableWriter
         md.AppendLine("- **train wall s**: ML.NET pipelines: `pipeline.Fit(trainDataView)` (transform fitting, reading the IDataView, training, building the scoring model); plain loops and PyTorch: from float tensors already in memory to trained weights.");
         md.AppendLine("- **data prep s**: plain loops and PyTorch: IDX files → float tensors (not in the train wall); MlpTrainer: the IDataView read into tensors, as its log reports it (inside the train wall); — where it cannot be separated.");
         md.AppendLine("- **epoch s**: median wall time of one epoch (MlpTrainer: `EpochCompleted`'s `Elapsed`); — for trainers without epochs.");
+        md.AppendLine("- **epoch ÷ own products**: epoch s over one epoch of the recipe's own matrix products at its batch size, timed alone (see The limit): 1.00× would be a loop that costs nothing but its products; — for the ConvNet rows (their products are convolutions, not these).");
         md.AppendLine("- **train samples/s**: training rows × epochs ÷ train wall (× 1 for trainers without epochs).");
         md.AppendLine("- **test accuracy / log-loss**: on the 10,000 test images; ML.NET's `MulticlassClassification.Evaluate` (micro accuracy), or log-softmax of the logits for the plain loops and PyTorch.");
         md.AppendLine("- **peak memory**: VmHWM (peak resident set) of the contender's own process right after training / at its end (after evaluating, saving, loading and scoring).");
@@ -110,19 +123,20 @@ internal static class ResultTableWriter
         return md.ToString();
     }
 
-    private static string Row(ContenderSummary contender, double? fastestEpoch)
+    private static string Row(ContenderSummary contender, double? fastestEpoch, MachineLimit? limit)
     {
         var m = contender.Median;
         if (m is null)
-            return $"| {contender.Contender} | **failed** | | | | | | | | | | | |";
+            return $"| {contender.Contender} | **failed** | | | | | | | | | | | | |";
         if (m.Skipped is not null)
-            return $"| {contender.Contender} | skipped | | | | | | | | | | | |";
+            return $"| {contender.Contender} | skipped | | | | | | | | | | | | |";
         string name = contender.Failed ? $"{contender.Contender} (**{contender.Errors.Count} failed run(s)**)" : contender.Contender;
         string multiple = m.EpochSecondsMedian is double e && fastestEpoch is double f ? F($"{e / f:F1}×") : "—";
+        string overOwn = m.EpochSecondsMedian is double epoch && m.TrainingFlopsPerSample is null && limit?.RecipeGemmsOf(m.BatchSize) is { } own ? F($"{epoch / own.BestEpochSeconds:F2}×") : "—";
         string memory = m.PeakRssBytes is long end ? F($"{Mb(m.PeakRssAfterTrainBytes)} / {Mb(end)}") : "—";
         string model = m.ModelFileBytes is long size ? F($"{size / 1024.0:N0} KB") : "—";
         string latency = m.LatencyP50Microseconds is double p50 ? F($"{p50:F0} / {m.LatencyP99Microseconds:F0}") : "—";
-        return F($"| {name} | {Value(m.Epochs)} | {Value(m.TrainWallSeconds, "F2")} | {Value(m.DataPrepSeconds, "F2")} | {Value(m.EpochSecondsMedian, "F3")} | {multiple} | {Value(m.TrainSamplesPerSecond, "N0")} | {Value(m.TestAccuracy, "F4")} | {Value(m.LogLoss, "F4")} | {memory} | {model} | {latency} | {Value(m.BulkRowsPerSecond, "N0")} |");
+        return F($"| {name} | {Value(m.Epochs)} | {Value(m.TrainWallSeconds, "F2")} | {Value(m.DataPrepSeconds, "F2")} | {Value(m.EpochSecondsMedian, "F3")} | {overOwn} | {multiple} | {Value(m.TrainSamplesPerSecond, "N0")} | {Value(m.TestAccuracy, "F4")} | {Value(m.LogLoss, "F4")} | {memory} | {model} | {latency} | {Value(m.BulkRowsPerSecond, "N0")} |");
     }
 
     private static string Facts(ContenderResult? m)
@@ -132,6 +146,8 @@ internal static class ResultTableWriter
         var parts = new List<string>();
         if (m.Threads > 0)
             parts.Add(F($"threads {m.Threads}"));
+        if (m.BatchSize is int batch)
+            parts.Add(F($"batch {batch}"));
         if (m.LoadedModelAccuracy is double loaded && m.TestAccuracy is double accuracy && Math.Abs(loaded - accuracy) > 1e-9)
             parts.Add(F($"**loaded model accuracy {loaded:F4} differs**"));
         if (m.LatencyAccuracy is double engine)

@@ -47,6 +47,12 @@ internal abstract class MlNetPipelineContender : IContender
     /// <summary>Facts the trainer reported (e.g. its thread count).</summary>
     protected virtual Dictionary<string, string> Facts(MLContext ml) => [];
 
+    /// <summary>Rows per training step; null for trainers without mini-batches.</summary>
+    protected virtual int? BatchSize => null;
+
+    /// <summary>The trained weights, layer by layer, for comparison with another contender; null where that does not apply.</summary>
+    protected virtual IEnumerable<ReadOnlyMemory<float>>? TrainedWeights(ITransformer model) => null;
+
     /// <summary>FLOPs of one training sample of the fitted model, for the bound column; null for the MLP's formula (<see cref="MachineLimit"/>).</summary>
     protected virtual double? TrainingFlopsPerSample(ITransformer model) => null;
 
@@ -70,6 +76,7 @@ internal abstract class MlNetPipelineContender : IContender
         var model = pipeline.Fit(train);
         double trainSeconds = clock.Elapsed.TotalSeconds;
         long? peakAfterTrain = ProcessFacts.PeakRssBytes();
+        string? weightsFile = TrainedWeights(model) is { } weights ? WeightsFile.Write(settings.WeightsDirectory, Name, weights) : null;
 
         string folder = Directory.CreateTempSubdirectory("mnistpipeline-bench-").FullName;
         try
@@ -103,6 +110,8 @@ internal abstract class MlNetPipelineContender : IContender
                     Threads = settings.Threads,
                     Epochs = Epochs,
                     TrainingRows = rows,
+                    BatchSize = BatchSize,
+                    WeightsFile = weightsFile,
                     TrainWallSeconds = trainSeconds,
                     DataPrepSeconds = DataPrepSeconds,
                     EpochSeconds = epochs,

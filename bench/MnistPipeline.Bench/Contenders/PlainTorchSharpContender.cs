@@ -33,6 +33,10 @@ internal sealed class PlainTorchSharpContender(IPlainRecipe recipe) : IContender
         double[] epochs = loop.Train(train.Features, train.Labels);
         double trainSeconds = clock.Elapsed.TotalSeconds;
         long? peakAfterTrain = ProcessFacts.PeakRssBytes();
+        string? weightsFile;
+        using (torch.NewDisposeScope())
+            weightsFile = WeightsFile.Write(settings.WeightsDirectory, Name,
+                loop.Module.parameters().Select(p => (ReadOnlyMemory<float>)p.detach().cpu().data<float>().ToArray()).ToArray());
 
         var (accuracy, logLoss) = loop.Evaluate(test.Features, test.Labels);
         string folder = Directory.CreateTempSubdirectory("mnistpipeline-bench-").FullName;
@@ -48,6 +52,8 @@ internal sealed class PlainTorchSharpContender(IPlainRecipe recipe) : IContender
                 Threads = torch.get_num_threads(),
                 Epochs = recipe.Epochs,
                 TrainingRows = train.Count,
+                BatchSize = (recipe as PlainMlpRecipe)?.BatchSize, // picks the recipe-products row: MLP recipes only
+                WeightsFile = weightsFile,
                 TrainWallSeconds = trainSeconds,
                 DataPrepSeconds = prepSeconds,
                 EpochSeconds = epochs,

@@ -49,6 +49,7 @@ internal sealed class PyTorchContender : IContender
             Threads = r.GetProperty("threads").GetInt32(),
             Epochs = r.GetProperty("epochs").GetInt32(),
             TrainingRows = rows,
+            BatchSize = PlainMlpRecipe.Tutorial.BatchSize,
             TrainWallSeconds = train,
             DataPrepSeconds = r.GetProperty("dataPrepSeconds").GetDouble(),
             EpochSeconds = epochs,

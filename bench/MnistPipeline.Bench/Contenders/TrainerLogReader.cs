@@ -6,7 +6,7 @@ namespace MnistPipeline.Bench.Contenders;
 /// <summary>
 /// What a network trainer of the library says in <c>MLContext.Log</c> that the table reports:
 /// the time it spent reading the IDataView into tensors ("… training rows read in X s", inside the
-/// train wall) and its libtorch thread count.
+/// train wall), its libtorch thread count and which training step it used (fused or autograd, and why).
 /// </summary>
 internal sealed partial class TrainerLogReader(string source)
 {
@@ -23,6 +23,8 @@ internal sealed partial class TrainerLogReader(string source)
             DataPrepSeconds = double.Parse(read.Groups[1].Value, CultureInfo.InvariantCulture);
         if (ThreadsIn().Match(message) is { Success: true } threads)
             Facts["libtorch threads (trainer log)"] = threads.Groups[1].Value;
+        if (StepIn().Match(message) is { Success: true } step)
+            Facts["training step (trainer log)"] = step.Groups[1].Value;
     }
 
     [GeneratedRegex(@"training rows read in ([0-9.]+) s")]
@@ -30,4 +32,7 @@ internal sealed partial class TrainerLogReader(string source)
 
     [GeneratedRegex(@"\bthreads (\d+)\b")]
     private static partial Regex ThreadsIn();
+
+    [GeneratedRegex(@"Training step: (.+?)\.?$")]
+    private static partial Regex StepIn();
 }

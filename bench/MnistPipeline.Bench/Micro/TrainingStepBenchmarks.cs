@@ -9,9 +9,10 @@ namespace MnistPipeline.Bench.Micro;
 
 /// <summary>
 /// One training step of the 784-256-128-10 MLP: the plain TorchSharp step (<see cref="PlainMlpLoop.Step"/>),
-/// which is the same sequence of libtorch calls as MlpTrainer's step (MlpTrainer's loop is
-/// internal to the library and not reachable from here). tutorial: batch 32, SGD, squared error,
-/// narrow; recommended: batch 128, Adam, cross-entropy, index_select of a permutation.
+/// the same sequence of libtorch calls as MlpTrainer's autograd path (MlpTrainer's steps are
+/// internal to the library and not reachable from here; compare's epoch times measure its fused
+/// step). tutorial: batch 32, SGD, squared error, narrow; recommended: batch 128, Adam,
+/// cross-entropy, index_select of a permutation.
 /// </summary>
 public class TrainingStepBenchmarks
 {

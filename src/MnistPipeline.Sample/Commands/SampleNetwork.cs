@@ -75,6 +75,7 @@ internal abstract class SampleNetwork
         options.NumberOfThreads = settings.Common.Threads;
         options.ProgressChanged = renderer.Progress;
         options.CancellationToken = cancel;
+        options.CheckpointPath = settings.CheckpointPath;
         return network;
     }
 }

@@ -12,7 +12,8 @@ internal sealed record CommonSettings(string? DataFolder, string ModelPath, int?
 
 /// <summary>
 /// What <c>train</c> was asked to do: a network (mlp, cnn or lenet5), a preset (tutorial or
-/// recommended, MLP only; null when not given) and the values that override it.
+/// recommended, MLP only; null when not given) and the values that override it; the checkpoint
+/// file (<c>--checkpoint</c>, or the default one when only <c>--resume</c> is given) and whether to resume from it.
 /// </summary>
 internal sealed record TrainSettings(
     CommonSettings Common,
@@ -28,7 +29,9 @@ internal sealed record TrainSettings(
     int? TrainRows,
     int? TestRows,
     string? ReportFolder,
-    string CommandLine);
+    string CommandLine,
+    string? CheckpointPath = null,
+    bool Resume = false);
 
 /// <summary>What <c>evaluate</c> was asked to do.</summary>
 internal sealed record EvaluateSettings(CommonSettings Common, int? TestRows, string? ReportFolder, string CommandLine);

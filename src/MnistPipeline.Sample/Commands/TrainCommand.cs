@@ -30,6 +30,7 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         var ml = new MLContext(settings.Seed);
         // Constructed before any data is read, so that a bad option fails at once.
         CreateTrainer(ml, network);
+        CheckCheckpoint();
         Say(Invariant($"MnistPipeline sample: train, network {network.Name}, preset {network.Preset} ({network.Describe()}), MLContext seed {settings.Seed}"));
 
         var files = MnistData.Ensure(console, settings.Common, cancel);
@@ -68,6 +69,21 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
 
         ShowPredictionsFromSavedModel(modelPath, test, evaluation);
         return SampleApp.Success;
+    }
+
+    /// <summary>
+    /// A checkpoint is resumed only when asked (--resume), and --resume needs one: a leftover file
+    /// from an interrupted run is never continued, or overwritten, by surprise.
+    /// </summary>
+    private void CheckCheckpoint()
+    {
+        if (settings.CheckpointPath is not { } path)
+            return;
+        bool exists = File.Exists(path);
+        if (settings.Resume && !exists)
+            throw new FileNotFoundException($"there is no checkpoint '{path}' to resume: run without --resume, with --checkpoint {path} to save one.", path);
+        if (!settings.Resume && exists)
+            throw new UsageException($"the checkpoint '{path}' is there from an interrupted run: add --resume to continue it, or delete the file to train from the start.");
     }
 
     private static void CreateTrainer(MLContext ml, SampleNetwork network)

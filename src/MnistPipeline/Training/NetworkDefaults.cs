@@ -30,4 +30,5 @@ internal static class NetworkDefaults
     public const bool Shuffle = true;
     public const WeightInitialization Initialization = WeightInitialization.GlorotUniform;
     public const int LogEveryNSteps = 200;
+    public const bool UseFusedStep = true;
 }

@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MnistPipeline.Networks;
+using MnistPipeline.Training.Checkpoints;
 using TorchSharp;
 using static System.FormattableString;
 using static TorchSharp.torch;
@@ -70,27 +71,31 @@ internal static class NetworkFit
         augmentation?.UseStandardization(standardization);
         double loadSeconds = clock.Elapsed.TotalSeconds;
         var budget = TrainingBudget.For(options, train.Count, validation is not null);
+        var loopOptions = budget.Apply(options);
+        var checkpoints = TrainingCheckpoints.Open(loopOptions, channel); // with the budget's epochs and batch
+        seed = checkpoints?.Agree(CheckpointFingerprint.Of(loopOptions, task, featureCount, train, validation, initial), train.Count, options.Seed, seed) ?? seed;
 
         torch.manual_seed(seed); // dropout draws from the global generator
         using var generator = new Generator((ulong)seed);
         using var module = recipe.Create();
         recipe.Initialize?.Invoke(module, generator);
         module.to(device);
-        var loopOptions = budget.Apply(options);
         LogHeader(channel, loopOptions, task, train, validation, module, seed, device, loadSeconds, initial is not null);
         channel.Info(MessageSensitivity.None, $"Validation rows: {rows.Description}. Budget: {budget.Description}. " +
             (standardization is null ? "Features as given." : "Features standardized on the training rows (folded into the first layer)."));
         if (augmentation is not null)
             channel.Info(MessageSensitivity.None, $"Augmentation of every training batch: {augmentation.Describe()}.");
 
-        using var updater = ParameterUpdater.Create(options.Optimizer, module.parameters().ToArray(), options.Momentum, options.WeightDecay);
-        using var step = new AutogradStep(module, task, updater);
-        channel.Info(MessageSensitivity.None, $"Training step: {step.Name}.");
-        var history = new TrainingLoop(module, step, loopOptions, task, generator, channel, device, augmentation).Run(train, validation);
+        using var packed = ParameterPacking.Pack(module);
+        using var updater = ParameterUpdater.Create(options.Optimizer, module.parameters().ToArray(), options.Momentum, options.WeightDecay, packed);
+        using var step = TrainingSteps.Create(module, task, loopOptions, updater, channel);
+        using var resumed = checkpoints?.Attach(module, updater, generator, device);
+        var history = new TrainingLoop(module, step, loopOptions, task, generator, channel, device, augmentation, checkpoints).Run(train, validation, resumed);
         var calibration = TemperatureCalibration.Run(module, task, options.Calibration, rows, channel, options.CancellationToken);
         var model = module.Export(task.Task).WithHead(calibration?.Temperature ?? 1, targetScale, targetOffset);
         if (standardization is not null)
             model = model.WithInputStandardization(standardization.Mean, standardization.Scale);
+        checkpoints?.Complete();
         channel.Info(MessageSensitivity.None, Invariant($"Training finished in {clock.Elapsed.TotalSeconds:F1} s."));
         return new Result(model, history) { Calibration = calibration };
     }

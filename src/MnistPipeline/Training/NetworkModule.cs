@@ -20,4 +20,11 @@ internal abstract class NetworkModule : nn.Module<Tensor, Tensor>
 
     /// <summary>The architecture in one line for the log header, e.g. "MLP 784-256-128-10 (Relu)".</summary>
     public abstract string Describe();
+
+    /// <summary>
+    /// The parameters, then the buffers that scoring reads too (batch normalization's running
+    /// statistics), by name: what early stopping's best weights and a checkpoint keep of a network.
+    /// </summary>
+    public IEnumerable<(string Name, Tensor Tensor)> WeightsAndBuffers()
+        => named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(named_buffers().Select(b => (b.name, b.buffer)));
 }

@@ -84,6 +84,15 @@ public abstract class NetworkTrainerOptions
     public string? Device { get; set; }
 
     /// <summary>
+    /// Train with the fused step when it covers the network and options: a hand-written backward
+    /// pass and optimizer update with about half the libtorch calls of autograd (perceptrons with
+    /// ReLU, Tanh or Sigmoid, any loss without label smoothing, SGD or Adam, no dropout). False
+    /// always trains with autograd. Both give the same weights up to float rounding. The log says
+    /// which step trained and why. Default true.
+    /// </summary>
+    public bool UseFusedStep { get; set; } = NetworkDefaults.UseFusedStep;
+
+    /// <summary>
     /// Data to measure after every epoch (same feature and label columns). Default null.
     /// <c>Fit(train, validation)</c> sets it too.
     /// </summary>
@@ -144,6 +153,39 @@ public abstract class NetworkTrainerOptions
     /// </summary>
     public CancellationToken CancellationToken { get; set; }
 
+    /// <summary>
+    /// File for checkpoints of training, so that a crashed, killed or cancelled <c>Fit</c> loses
+    /// nothing: the state (weights, optimizer state, position, random generators, learning-rate
+    /// position, early-stopping state with the best weights, history) is written there atomically
+    /// after every epoch (and every <see cref="CheckpointEveryNSteps"/> steps), and a <c>Fit</c>
+    /// that finds a checkpoint there resumes from it, giving bit-identical weights to an
+    /// uninterrupted run with the same thread count. The checkpoint must come from the same
+    /// options and data (<see cref="CheckpointMismatch"/>); a damaged file fails with
+    /// <see cref="System.IO.InvalidDataException"/>. The file is removed when <c>Fit</c> succeeds
+    /// (<see cref="KeepCheckpoint"/>). A resumed <c>Fit</c> logs where it continues; its callbacks
+    /// report only the epochs and steps it trains, while the model's history holds every epoch.
+    /// The folder is created when missing. Default null: no checkpoints.
+    /// </summary>
+    public string? CheckpointPath { get; set; }
+
+    /// <summary>
+    /// Also write a checkpoint every this many steps; ≥ 1, needs <see cref="CheckpointPath"/>.
+    /// Default null: at the end of every epoch only.
+    /// </summary>
+    public int? CheckpointEveryNSteps { get; set; }
+
+    /// <summary>Keep the checkpoint after a successful <c>Fit</c> (a later <c>Fit</c> with the same options and data then returns the finished model without training). Default false: removed.</summary>
+    public bool KeepCheckpoint { get; set; }
+
+    /// <summary>What to do with a checkpoint of another training run. Default <see cref="CheckpointMismatchAction.Fail"/>.</summary>
+    public CheckpointMismatchAction CheckpointMismatch { get; set; } = CheckpointMismatchAction.Fail;
+
+    /// <summary>
+    /// When <see cref="CancellationToken"/> stops training, write a checkpoint of that step first
+    /// and throw <see cref="TrainingCanceledException"/>. Needs <see cref="CheckpointPath"/>. Default true.
+    /// </summary>
+    public bool CheckpointOnCancellation { get; set; } = true;
+
     /// <summary>Checks every option; throws naming the first one out of range.</summary>
     internal virtual void Validate()
     {
@@ -172,6 +214,7 @@ public abstract class NetworkTrainerOptions
             OptionCheck.Positive(patience, nameof(EarlyStoppingPatience));
         if (Device is not null && string.IsNullOrWhiteSpace(Device))
             throw new ArgumentException("Device must name a torch device such as \"cpu\", or be null to follow MLContext.GpuDeviceId.", nameof(Device));
+        Checkpoints.CheckpointSettings.Validate(this);
     }
 
     /// <summary>The output column names, checked to be distinct.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.Runtime;
 using MnistPipeline.Networks;
+using MnistPipeline.Training.Checkpoints;
 using TorchSharp;
 using static System.FormattableString;
 using static TorchSharp.torch;
@@ -11,6 +12,7 @@ namespace MnistPipeline.Training;
 /// The training loop of every network: epochs of mini-batch steps with one dispose scope per
 /// step, a learning-rate schedule, validation after every epoch with early stopping that keeps
 /// the best weights, progress in the log and in the callbacks, cancellation within one step.
+/// What it changes as it runs lives in a <see cref="LoopState"/>, which checkpoints save and restore.
 /// </summary>
 internal sealed class TrainingLoop
 {
@@ -25,6 +27,7 @@ internal sealed class TrainingLoop
     private readonly IChannel _channel;
     private readonly Device _device;
     private readonly IBatchAugmentation? _augmentation;
+    private readonly TrainingCheckpoints? _checkpoints;
 
     /// <param name="module">The network, trained in place.</param>
     /// <param name="step">How one batch is trained (gradients and update).</param>
@@ -34,8 +37,9 @@ internal sealed class TrainingLoop
     /// <param name="channel">The log channel.</param>
     /// <param name="device">Where the tensors live.</param>
     /// <param name="augmentation">Transforms each training batch's features before the step; null for none.</param>
+    /// <param name="checkpoints">Writes the loop's state at the points the options ask for; null for none.</param>
     public TrainingLoop(NetworkModule module, ITrainingStep step, NetworkTrainerOptions options, TrainingTask task, Generator generator,
-        IChannel channel, Device device, IBatchAugmentation? augmentation = null)
+        IChannel channel, Device device, IBatchAugmentation? augmentation = null, TrainingCheckpoints? checkpoints = null)
     {
         _module = module;
         _step = step;
@@ -45,6 +49,7 @@ internal sealed class TrainingLoop
         _channel = channel;
         _device = device;
         _augmentation = augmentation;
+        _checkpoints = checkpoints;
     }
 
     /// <summary>Epochs planned: the options come with the values of <see cref="TrainingBudget"/>.</summary>
@@ -53,96 +58,90 @@ internal sealed class TrainingLoop
     /// <summary>Rows per step, set as <see cref="Epochs"/>.</summary>
     private int BatchSize => _options.BatchSize ?? throw new InvalidOperationException("The training budget sets BatchSize before the loop runs.");
 
-    /// <summary>Trains <see cref="_module"/> in place; returns the per-epoch metrics.</summary>
-    public IReadOnlyList<EpochMetrics> Run(TensorDataset train, TensorDataset? validation)
+    /// <summary>
+    /// Trains <see cref="_module"/> in place; returns the per-epoch metrics. With
+    /// <paramref name="resumed"/> (a checkpoint's state, restored with the module, updater and
+    /// generators) training continues where that state stopped.
+    /// </summary>
+    public IReadOnlyList<EpochMetrics> Run(TensorDataset train, TensorDataset? validation, LoopState? resumed = null)
     {
-        var history = new List<EpochMetrics>();
+        using var fresh = resumed is null ? new LoopState() : null;
+        var state = resumed ?? fresh!;
         long rows = train.Count;
         int batch = BatchSize;
         long stepsPerEpoch = (rows + batch - 1) / batch;
         long totalSteps = stepsPerEpoch * Epochs;
         var x = train.Features;
         var y = train.Labels;
-
-        var clock = Stopwatch.StartNew();
-        var window = new AccuracyWindow();
-        double bestValidationLoss = double.PositiveInfinity;
-        int epochsSinceBest = 0;
-        Dictionary<string, Tensor>? bestWeights = null;
-        long step = 0;
+        state.StartClock();
 
         try
         {
-            for (int epoch = 1; epoch <= Epochs; epoch++)
+            while (!state.IsFinished(Epochs))
             {
-                var epochClock = Stopwatch.StartNew();
+                state.StartEpochClock();
                 _module.train();
-                double lossSum = 0;
-                long correct = 0;
-                using var permutation = _options.Shuffle ? Permutation(rows) : null;
+                if (_options.Shuffle && state.Permutation is null)
+                    state.Permutation = Permutation(rows);
 
-                for (long start = 0; start < rows; start += batch, step++)
+                while (state.NextRow < rows)
                 {
                     _options.CancellationToken.ThrowIfCancellationRequested();
-                    long length = Math.Min(batch, rows - start);
+                    long length = Math.Min(batch, rows - state.NextRow);
+                    long step = state.Step;
                     double learningRate = LearningRateAt(step, totalSteps);
 
-                    var (loss, hits) = Step(learningRate, x, y, permutation, start, length, epoch, step);
-                    lossSum += loss * length;
-                    correct += hits;
-                    window.Add(hits, length);
+                    var (loss, hits) = Step(learningRate, x, y, state.Permutation, state.NextRow, length);
+                    state.Meters.Add(loss, hits, length, state.Epoch, step);
+                    state.Advance(length);
 
-                    if (step % _options.LogEveryNSteps == 0)
-                        ReportProgress(epoch, step, totalSteps, loss, _task.HasAccuracy ? window.TakeAccuracy() : null, clock.Elapsed);
+                    // A checkpoint records the measures, so they are read before one is written.
+                    bool report = step % _options.LogEveryNSteps == 0;
+                    if (report || state.Meters.IsFull || _checkpoints?.IsStepCheckpointDue(state) == true)
+                        Read(state.Meters);
+                    if (report)
+                        ReportProgress(state.Epoch, step, totalSteps, state.Meters.LastLoss, _task.HasAccuracy ? state.Meters.TakeWindowAccuracy() : null, state.Elapsed);
+                    _checkpoints?.AfterStep(state);
                 }
+                Read(state.Meters);
 
                 double? validationLoss = null, validationAccuracy = null;
                 if (validation is not null)
                 {
                     (validationLoss, validationAccuracy) = Evaluate(validation);
-                    if (validationLoss < bestValidationLoss)
-                    {
-                        bestValidationLoss = validationLoss.Value;
-                        epochsSinceBest = 0;
-                        if (_options.EarlyStoppingPatience is not null)
-                            bestWeights = Snapshot(bestWeights);
-                    }
-                    else
-                    {
-                        epochsSinceBest++;
-                    }
+                    if (state.RecordValidation(validationLoss.Value) && _options.EarlyStoppingPatience is not null)
+                        state.KeepBestWeights(Snapshot());
                 }
 
-                var metrics = new EpochMetrics(epoch, Epochs, lossSum / rows, _task.HasAccuracy ? (double)correct / rows : null,
-                    validationLoss, validationAccuracy, LearningRateAt(step - 1, totalSteps), epochClock.Elapsed);
-                history.Add(metrics);
+                var metrics = new EpochMetrics(state.Epoch, Epochs, state.Meters.EpochLossSum / rows, _task.HasAccuracy ? (double)state.Meters.EpochCorrect / rows : null,
+                    validationLoss, validationAccuracy, LearningRateAt(state.Step - 1, totalSteps), state.EpochElapsed);
+                state.CompleteEpoch(metrics, Epochs, _options.EarlyStoppingPatience);
                 _channel.Info(MessageSensitivity.None, FormatEpoch(metrics));
                 _options.EpochCompleted?.Invoke(metrics);
-
-                if (_options.EarlyStoppingPatience is int patience && epochsSinceBest >= patience && epoch < Epochs)
-                {
-                    _channel.Info(MessageSensitivity.None, Invariant($"Early stopping after epoch {epoch}: validation loss has not improved for {patience} epoch(s) (best {bestValidationLoss:F4})."));
-                    break;
-                }
+                if (state.StoppedEarly)
+                    _channel.Info(MessageSensitivity.None, Invariant($"Early stopping after epoch {metrics.Epoch}: validation loss has not improved for {_options.EarlyStoppingPatience} epoch(s) (best {state.BestValidationLoss:F4})."));
+                _checkpoints?.AfterEpoch(state);
             }
 
             // A cancellation that arrives during the last step (or from the last epoch's callback)
             // must not hand back a model: the caller asked to stop and expects the exception.
             _options.CancellationToken.ThrowIfCancellationRequested();
-
-            if (bestWeights is not null)
-            {
-                Restore(bestWeights);
-                _channel.Info(MessageSensitivity.None, Invariant($"Restored the weights of the epoch with the lowest validation loss ({bestValidationLoss:F4})."));
-            }
         }
-        finally
+        catch (OperationCanceledException cancelled) when (_checkpoints is not null && _options.CancellationToken.IsCancellationRequested)
         {
-            if (bestWeights is not null)
-                foreach (var tensor in bestWeights.Values)
-                    tensor.Dispose();
+            // Between steps the state is always one the loop can resume from: keep it.
+            Read(state.Meters);
+            if (_checkpoints.OnCancelled(state, cancelled) is { } withCheckpoint)
+                throw withCheckpoint;
+            throw;
         }
-        return history;
+
+        if (state.BestWeights is not null)
+        {
+            Restore(state.BestWeights);
+            _channel.Info(MessageSensitivity.None, Invariant($"Restored the weights of the epoch with the lowest validation loss ({state.BestValidationLoss:F4})."));
+        }
+        return state.History;
     }
 
     /// <summary>A new random order of the rows, drawn from the seeded generator (on the CPU).</summary>
@@ -155,8 +154,12 @@ internal sealed class TrainingLoop
             return order.to(_device);
     }
 
-    private (float Loss, long Correct) Step(double learningRate, Tensor x, Tensor y, Tensor? permutation,
-        long start, long length, int epoch, long step)
+    /// <summary>
+    /// One training step on rows [start, start + length) (of the permutation when given). Returns
+    /// the step's loss and correct count as tensors that outlive the step's dispose scope (the
+    /// caller owns them): they are read later, many steps at once (<see cref="TrainingMeters"/>).
+    /// </summary>
+    private (Tensor Loss, Tensor? Correct) Step(double learningRate, Tensor x, Tensor y, Tensor? permutation, long start, long length)
     {
         using var scope = torch.NewDisposeScope();
         Tensor xb, yb;
@@ -175,11 +178,14 @@ internal sealed class TrainingLoop
             xb = _augmentation.Augment(xb, _generator);
 
         var (loss, correct) = _step.Step(xb, yb, learningRate);
-        float lossValue = loss.item<float>();
-        if (!float.IsFinite(lossValue))
-            throw new InvalidOperationException(Invariant($"Training diverged: the loss is {lossValue} at epoch {epoch}, step {step}. Lower LearningRate (now {_options.LearningRate}) or check the features for extreme values (scale them to about 0..1 or standardize them)."));
-        long hits = correct is null ? 0 : correct.item<long>();
-        return (lossValue, hits);
+        return (loss.DetachFromDisposeScope(), correct?.DetachFromDisposeScope());
+    }
+
+    /// <summary>Reads the pending steps into the meters; a NaN or infinite loss ends training with an error naming its step.</summary>
+    private void Read(TrainingMeters meters)
+    {
+        if (meters.Read() is var (loss, epoch, step))
+            throw new InvalidOperationException(Invariant($"Training diverged: the loss is {loss} at epoch {epoch}, step {step}. Lower LearningRate (now {_options.LearningRate}) or check the features for extreme values (scale them to about 0..1 or standardize them)."));
     }
 
     private (double Loss, double? Accuracy) Evaluate(TensorDataset data)
@@ -226,44 +232,16 @@ internal sealed class TrainingLoop
         return Invariant($"Epoch {m.Epoch}/{m.Epochs}: {training}{validation}; {m.Elapsed.TotalSeconds:F2} s");
     }
 
-    private Dictionary<string, Tensor> Snapshot(Dictionary<string, Tensor>? previous)
+    private Dictionary<string, Tensor> Snapshot()
     {
-        if (previous is not null)
-            foreach (var tensor in previous.Values)
-                tensor.Dispose();
         using var noGrad = torch.no_grad();
-        return WeightsAndBuffers().ToDictionary(p => p.Name, p => p.Tensor.detach().clone());
+        return _module.WeightsAndBuffers().ToDictionary(p => p.Name, p => p.Tensor.detach().clone());
     }
 
     private void Restore(Dictionary<string, Tensor> weights)
     {
         using var noGrad = torch.no_grad();
-        foreach (var (name, tensor) in WeightsAndBuffers())
+        foreach (var (name, tensor) in _module.WeightsAndBuffers())
             tensor.copy_(weights[name]);
-    }
-
-    /// <summary>The parameters, and the buffers that scoring reads too (batch normalization's running statistics).</summary>
-    private IEnumerable<(string Name, Tensor Tensor)> WeightsAndBuffers()
-        => _module.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(_module.named_buffers().Select(b => (b.name, b.buffer)));
-
-    /// <summary>Training accuracy over the steps since the last report, as the tutorial's meter.</summary>
-    private sealed class AccuracyWindow
-    {
-        private long _correct;
-        private long _seen;
-
-        public void Add(long correct, long seen)
-        {
-            _correct += correct;
-            _seen += seen;
-        }
-
-        public double TakeAccuracy()
-        {
-            double accuracy = _seen == 0 ? 0 : (double)_correct / _seen;
-            _correct = 0;
-            _seen = 0;
-            return accuracy;
-        }
     }
 }

@@ -35,6 +35,21 @@ internal abstract class TrainingTask
     public abstract Tensor CorrectCount(Tensor outputs, Tensor targets);
 
     /// <summary>
+    /// Why the fused step cannot train this task (a loss term without a hand-written gradient, e.g.
+    /// label smoothing); null when <see cref="LossAndOutputGradient"/> is available.
+    /// </summary>
+    public virtual string? WhyNoOutputGradient => null;
+
+    /// <summary>
+    /// For the fused step: the batch's mean training loss (the value <see cref="TrainingLoss"/>
+    /// gives) and its gradient with respect to the outputs, as <c>dLoss/dOutputs = Scale · Gradient</c>.
+    /// The gradient may be <paramref name="outputs"/> changed in place: read anything else from the
+    /// outputs first (e.g. <see cref="CorrectCount"/>). <paramref name="minusOnes"/> is a [rows, 1]
+    /// tensor of −1 (Float32), the caller's constant for subtracting one-hot targets.
+    /// </summary>
+    public abstract (Tensor Loss, Tensor Gradient, float Scale) LossAndOutputGradient(Tensor outputs, Tensor targets, Tensor minusOnes);
+
+    /// <summary>
     /// Called once with the loaded data before training: a regression standardizes its targets
     /// here (from the training rows, or from the warm-start model so that its weights keep their
     /// meaning). Returns the head's target scale and offset.
@@ -71,6 +86,26 @@ internal abstract class TrainingTask
 
         public override Tensor CorrectCount(Tensor outputs, Tensor targets) => outputs.argmax(1).eq(targets).sum();
 
+        public override string? WhyNoOutputGradient => labelSmoothing > 0 ? Invariant($"label smoothing {labelSmoothing}") : null;
+
+        public override (Tensor Loss, Tensor Gradient, float Scale) LossAndOutputGradient(Tensor outputs, Tensor targets, Tensor minusOnes)
+        {
+            if (labelSmoothing > 0)
+                throw new InvalidOperationException("Label smoothing has no hand-written gradient here; train with autograd.");
+            float rows = targets.shape[0];
+            using var index = targets.unsqueeze(1);
+            if (loss == ClassificationLoss.CrossEntropy)
+            {
+                // d/dz mean(logsumexp(z) − z[y]) = (softmax(z) − one_hot(y)) / rows
+                var crossEntropy = nn.functional.cross_entropy(outputs, targets);
+                return (crossEntropy, outputs.softmax(1).scatter_add_(1, index, minusOnes), 1 / rows);
+            }
+            // d/dz Σ(z − one_hot(y))² / rows = 2 (z − one_hot(y)) / rows; the same sum as SquaredErrorSum, bit for bit.
+            var difference = outputs.scatter_add_(1, index, minusOnes);
+            using var squares = difference.square();
+            return (squares.sum() / rows, difference, 2 / rows);
+        }
+
         public override string Describe() => Invariant($"multiclass ({classCount} classes), loss {loss}, label smoothing {labelSmoothing}");
 
         private Tensor SquaredErrorSum(Tensor outputs, Tensor targets)
@@ -91,6 +126,14 @@ internal abstract class TrainingTask
 
         public override Tensor CorrectCount(Tensor outputs, Tensor targets) => outputs.squeeze(1).gt(0).eq(targets.gt(0.5)).sum();
 
+        public override (Tensor Loss, Tensor Gradient, float Scale) LossAndOutputGradient(Tensor outputs, Tensor targets, Tensor minusOnes)
+        {
+            // d/dz mean(log(1 + e^z) − y·z) = (σ(z) − y) / rows
+            var loss = TrainingLoss(outputs, targets);
+            using var column = targets.unsqueeze(1);
+            return (loss, outputs.sigmoid_().sub_(column), 1f / targets.shape[0]);
+        }
+
         public override string Describe() => "binary, loss logistic (cross-entropy of the sigmoid)";
     }
 
@@ -107,6 +150,20 @@ internal abstract class TrainingTask
 
         public override Tensor CorrectCount(Tensor outputs, Tensor targets)
             => throw new InvalidOperationException("A regression has no accuracy.");
+
+        public override (Tensor Loss, Tensor Gradient, float Scale) LossAndOutputGradient(Tensor outputs, Tensor targets, Tensor minusOnes)
+        {
+            var value = TrainingLoss(outputs, targets);
+            float rows = targets.shape[0];
+            using var column = targets.unsqueeze(1);
+            var residual = outputs.sub_(column);
+            return loss switch
+            {
+                RegressionLoss.AbsoluteError => (value, residual.sign_(), 1 / rows),                       // d|r|/dr = sign(r)
+                RegressionLoss.Huber => (value, residual.clamp_(-huberDelta, huberDelta), 1 / rows),   // r inside ±δ, ±δ beyond
+                _ => (value, residual, 2 / rows),                                                       // d r²/dr = 2r
+            };
+        }
 
         public override (float Scale, float Offset) PrepareTargets(TensorDataset train, TensorDataset? validation, NetworkModelParameters? initial)
         {

@@ -52,6 +52,57 @@ internal static class TestWorker
         return new Result(process.ExitCode, stdout.Result.Trim(), stderr.Result, TimedOut: false);
     }
 
+    /// <summary>
+    /// Runs the worker and kills it with SIGKILL (as <c>kill -9</c>) from outside as soon as a line of
+    /// its standard output satisfies <paramref name="killWhen"/>; returns what it printed until then.
+    /// </summary>
+    public static Result RunAndKill(TimeSpan timeout, Func<string, bool> killWhen, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(WorkerDll);
+        foreach (string arg in args)
+            start.ArgumentList.Add(arg);
+        using var process = new Process { StartInfo = start };
+        var output = new System.Text.StringBuilder();
+        var killed = new TaskCompletionSource();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+                return;
+            lock (output)
+                output.AppendLine(e.Data);
+            if (!killed.Task.IsCompleted && killWhen(e.Data))
+            {
+                try
+                {
+                    process.Kill(); // SIGKILL on Unix
+                }
+                catch (InvalidOperationException)
+                {
+                    // It ended on its own first.
+                }
+                killed.TrySetResult();
+            }
+        };
+        process.Start();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.BeginOutputReadLine();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            return new Result(-1, output.ToString(), stderr.Result, TimedOut: true);
+        }
+        process.WaitForExit(); // drains the output events
+        lock (output)
+            return new Result(process.ExitCode, output.ToString().Trim(), stderr.Result, TimedOut: false);
+    }
+
     public static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

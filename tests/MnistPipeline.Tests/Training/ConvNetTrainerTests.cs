@@ -281,6 +281,8 @@ public sealed class ConvNetTrainerTests
         string all = string.Join("\n", lines);
         // 4·9 + 4 (conv) + 8 (BN) + 36·8 + 8 + 8·3 + 3 = 371
         Assert.IsTrue(lines.Any(l => l.StartsWith("ConvNet 1×8×8: conv 4@3×3 + BN, max pool 2×2, dense 8, dense 3 (Relu), 371 parameters; 48 training rows", StringComparison.Ordinal)), all);
+        Assert.AreEqual("Training step: autograd (ConvNetModule has no fused step).",
+            lines.Single(l => l.StartsWith("Training step: ", StringComparison.Ordinal)), "the fused step is the perceptron's alone");
         Assert.AreEqual(3, lines.Count(l => l.StartsWith("Step ", StringComparison.Ordinal)), "6 steps, a line every 2");
         Assert.AreEqual(2, lines.Count(l => l.StartsWith("Epoch ", StringComparison.Ordinal)), all);
     }
