@@ -58,9 +58,12 @@ public sealed partial class MlpTrainer
         /// <summary>
         /// The most accurate MNIST recipe of this library within about 5 minutes of training on 2
         /// cores: a wider perceptron (784-1024-1024-10, dropout 0.2) trained with Adam on images
-        /// distorted afresh in every batch (shift ±2 px, rotation ±10°, scale ±10%), 30 epochs of
+        /// distorted afresh in every batch (shift ±2 px, rotation ±10°, scale ±10%), 18 epochs of
         /// batch 128 with cosine decay; 5% of the training images kept out to fit the calibration
         /// temperature. The images must be 28 × 28 (a flattened MNIST column: the shape is set here).
+        /// Measured (seed 1): test accuracy 0.9913 in 246 s of training with 2 threads on a 2-core
+        /// machine otherwise idle; more epochs give more (25: 0.9919, 30: 0.9930, 1 thread) but
+        /// would not fit the 5-minute budget (about 13 s per epoch there).
         /// </summary>
         public static Options Best() => new()
         {
@@ -70,7 +73,7 @@ public sealed partial class MlpTrainer
             LearningRate = 0.001,
             LearningRateSchedule = LearningRateSchedule.Cosine,
             BatchSize = 128,
-            Epochs = 30,
+            Epochs = 18,
             Augmentation = new ImageAugmentation { ImageHeight = 28, ImageWidth = 28, MaxShift = 2, MaxRotationDegrees = 10, MaxScale = 0.1 },
             ValidationFraction = 0.05,
             StandardizeFeatures = false,

@@ -60,9 +60,11 @@ internal static class NetworkFit
         var device = DeviceSelection.Choose(mlContext, options.Device, channel);
         using var augmentation = options.Augmentation is null ? null
             : ImageDistortion.Create(options.Augmentation, options.FeatureColumnName, trainData.Schema[options.FeatureColumnName].Type, featureCount);
+        var checkpoints = TrainingCheckpoints.Open(options, channel);
         var clock = Stopwatch.StartNew();
 
-        using var rows = HeldOutRows.Load(options, task, seed,
+        // Rows kept out by the seed of the checkpoint being resumed, when the options set none.
+        using var rows = HeldOutRows.Load(options, task, options.Seed is null && checkpoints?.SavedSeed is int saved ? saved : seed,
             () => Load(trainData, options, featureCount, task, device),
             validationData is null ? null : () => Load(validationData, options, featureCount, task, device));
         var (train, validation) = (rows.Train, rows.Validation);
@@ -72,7 +74,7 @@ internal static class NetworkFit
         double loadSeconds = clock.Elapsed.TotalSeconds;
         var budget = TrainingBudget.For(options, train.Count, validation is not null);
         var loopOptions = budget.Apply(options);
-        var checkpoints = TrainingCheckpoints.Open(loopOptions, channel); // with the budget's epochs and batch
+        checkpoints?.UseBudget(loopOptions);
         seed = checkpoints?.Agree(CheckpointFingerprint.Of(loopOptions, task, featureCount, train, validation, initial), train.Count, options.Seed, seed) ?? seed;
 
         torch.manual_seed(seed); // dropout draws from the global generator

@@ -32,7 +32,7 @@ internal sealed partial class TrainingCheckpoints
     /// <summary>Test hook: runs after a checkpoint is written and flushed, before it replaces the previous one.</summary>
     internal static Action? BeforeReplaceForTests;
 
-    private readonly NetworkTrainerOptions _options;
+    private NetworkTrainerOptions _options;
 
     /// <summary>Epochs planned: the options this is opened with carry the training budget's values.</summary>
     private int Epochs => _options.Epochs ?? throw new InvalidOperationException("The training budget sets Epochs before checkpoints are opened.");
@@ -56,6 +56,12 @@ internal sealed partial class TrainingCheckpoints
 
     /// <summary>The checkpoint file (full path).</summary>
     public string Path { get; }
+
+    /// <summary>The seed of the checkpoint found at the path, or null: an unseeded Fit keeps the same rows out of training as the run it resumes.</summary>
+    public int? SavedSeed => _saved?.Manifest.Seed;
+
+    /// <summary>The options with the training budget's epochs and batch (<see cref="TrainingBudget"/>), once the data is read.</summary>
+    public void UseBudget(NetworkTrainerOptions resolved) => _options = resolved;
 
     /// <summary>
     /// The checkpoints of a Fit with these options, or null when <see cref="NetworkTrainerOptions.CheckpointPath"/>
