@@ -84,7 +84,10 @@ public sealed class MlpTrainerOptionsTests
         Assert.IsNull(defaults.Epochs, "automatic");
         Assert.IsNull(defaults.BatchSize, "automatic");
         Assert.IsTrue(defaults.StandardizeFeatures);
-        string[] differ = [nameof(MlpTrainer.Options.Epochs), nameof(MlpTrainer.Options.BatchSize), nameof(MlpTrainer.Options.StandardizeFeatures)];
+        Assert.AreEqual(0.05, recommended.ValidationFraction);
+        Assert.IsNull(defaults.ValidationFraction, "automatic");
+        string[] differ = [nameof(MlpTrainer.Options.Epochs), nameof(MlpTrainer.Options.BatchSize), nameof(MlpTrainer.Options.StandardizeFeatures),
+            nameof(MlpTrainer.Options.ValidationFraction)];
         foreach (var property in typeof(MlpTrainer.Options).GetProperties().Where(p => !differ.Contains(p.Name)))
         {
             object? a = property.GetValue(recommended), b = property.GetValue(defaults);
