@@ -5,6 +5,7 @@ using MnistPipeline.Bench.Compare;
 using MnistPipeline.Bench.Contenders;
 using MnistPipeline.Bench.DataPass;
 using MnistPipeline.Bench.Micro;
+using MnistPipeline.Bench.Tables;
 using MnistPipeline.Bench.ServeLoad;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
@@ -17,6 +18,9 @@ const string Usage = """
           every contender on real MNIST in fresh processes; writes DIR/<date>.md and .json (DIR: bench/results)
       micro [--short] [--threads N] [--out DIR] [BenchmarkDotNet arguments, e.g. --filter *Prediction*]
           BenchmarkDotNet microbenchmarks; writes DIR/<date>-micro.md
+      tables [--repeats N] [--seed S] [--threads N] [--out DIR] [--note TEXT] [--python PATH] [iris wine digits breast_cancer diabetes]
+          the trainers' defaults on scikit-learn's UCI tables, 5-fold on the tables' own folds, next to ML.NET's
+          trainers and scikit-learn's MLP; seeds S..S+N-1; writes DIR/<date>-tables.md and .json
       serve-load [--clients N] [--seconds S] [--swap-every S] [--inputs png,json] [--out DIR] [--note TEXT]
           the sample's serve under N concurrent HTTP clients, then while the model file is re-saved;
           writes DIR/<date>-serve.md and .json
@@ -57,6 +61,8 @@ try
             return ContenderCommand.RunCursorPass(settings, file);
         case "micro":
             return MicroCommand.Run(settings, rest, args);
+        case "tables":
+            return TablesCommand.Run(settings, rest.Count > 0 ? rest : UciTable.Names, args);
         case "serve-load":
             return ServeLoadCommand.Run(settings, rest, args);
         case "datapass":

@@ -62,6 +62,18 @@ internal sealed record ContenderResult
     /// <summary>Mean log-loss on the test images (ML.NET's evaluator, or log-softmax of the logits).</summary>
     public double? LogLoss { get; init; }
 
+    /// <summary>Expected calibration error (15 bins) of the test scores.</summary>
+    public double? ExpectedCalibrationError { get; init; }
+
+    /// <summary>MlpTrainer: the calibration temperature in the model's head.</summary>
+    public double? Temperature { get; init; }
+
+    /// <summary>MlpTrainer: the test log-loss of the network's own probabilities (temperature 1), before calibration.</summary>
+    public double? LogLossUncalibrated { get; init; }
+
+    /// <summary>MlpTrainer: the expected calibration error at temperature 1, before calibration.</summary>
+    public double? ExpectedCalibrationErrorUncalibrated { get; init; }
+
     /// <summary>Accuracy of the model saved and loaded in a fresh MLContext (should equal <see cref="TestAccuracy"/>).</summary>
     public double? LoadedModelAccuracy { get; init; }
 

@@ -51,7 +51,24 @@ internal static class ResultTableWriter
         }
         md.AppendLine();
 
-        md.AppendLine("## Targets (issues 6, 13 and 16)");
+        var calibrated = report.Contenders.Where(c => c.Median is { Skipped: null, ExpectedCalibrationError: not null }).ToArray();
+        if (calibrated.Length > 0)
+        {
+            md.AppendLine("## Calibration");
+            md.AppendLine();
+            md.AppendLine("How far the test-set probabilities can be trusted. MlpTrainer fits a temperature T after training on rows kept out of the training images (its log says how many) and scores softmax(outputs / T); \"at T = 1\" is the network's own softmax, recovered exactly from the calibrated scores. ECE: expected calibration error, 15 equal-width confidence bins (Guo et al. 2017).");
+            md.AppendLine();
+            md.AppendLine("| contender | test accuracy | temperature | log-loss at T = 1 | log-loss | ECE at T = 1 | ECE |");
+            md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+            foreach (var c in calibrated)
+            {
+                var m = c.Median!;
+                md.AppendLine(F($"| {c.Contender} | {Value(m.TestAccuracy, "F4")} | {Value(m.Temperature, "G4")} | {Value(m.LogLossUncalibrated, "F4")} | {Value(m.LogLoss, "F4")} | {Value(m.ExpectedCalibrationErrorUncalibrated, "F4")} | {Value(m.ExpectedCalibrationError, "F4")} |"));
+            }
+            md.AppendLine();
+        }
+
+        md.AppendLine("## Targets (issues 6, 12, 13 and 16)");
         md.AppendLine();
         md.AppendLine("| target | measured | met |");
         md.AppendLine("|---|---|---|");

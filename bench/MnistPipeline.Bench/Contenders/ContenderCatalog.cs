@@ -9,6 +9,7 @@ internal static class ContenderCatalog
         new PlainTorchSharpContender(PlainMlpRecipe.Tutorial),
         new MlpRecommendedContender(),
         new PlainTorchSharpContender(PlainMlpRecipe.Recommended),
+        new MlpBestContender(),
         new SdcaMaximumEntropyContender(),
         new LbfgsMaximumEntropyContender(),
         new LightGbmContender(),

@@ -41,6 +41,9 @@ internal abstract class MlNetPipelineContender : IContender
     /// <summary>Data preparation inside the fit, when the trainer reports it.</summary>
     protected virtual double? DataPrepSeconds => null;
 
+    /// <summary>The calibration temperature of a fitted network, to measure its probabilities before calibration too; null for other trainers.</summary>
+    protected virtual float? Temperature(ITransformer model) => null;
+
     /// <summary>Facts the trainer reported (e.g. its thread count).</summary>
     protected virtual Dictionary<string, string> Facts(MLContext ml) => [];
 
@@ -78,7 +81,10 @@ internal abstract class MlNetPipelineContender : IContender
         string folder = Directory.CreateTempSubdirectory("mnistpipeline-bench-").FullName;
         try
         {
-            var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
+            var scoredTest = model.Transform(test);
+            var metrics = ml.MulticlassClassification.Evaluate(scoredTest);
+            float? temperature = Temperature(model);
+            var calibration = CalibrationProbe.Measure(scoredTest, temperature);
             string path = Path.Combine(folder, $"{Name}.zip");
             ml.Model.Save(model, train.Schema, path);
             long size = new FileInfo(path).Length;
@@ -114,6 +120,10 @@ internal abstract class MlNetPipelineContender : IContender
                     TrainingFlopsPerSample = flops,
                     TestAccuracy = metrics.MicroAccuracy,
                     LogLoss = metrics.LogLoss,
+                    ExpectedCalibrationError = calibration.ExpectedCalibrationError,
+                    Temperature = temperature,
+                    LogLossUncalibrated = calibration.LogLossAtTemperatureOne,
+                    ExpectedCalibrationErrorUncalibrated = calibration.ExpectedCalibrationErrorAtTemperatureOne,
                     LoadedModelAccuracy = loadedAccuracy,
                     PeakRssAfterTrainBytes = peakAfterTrain,
                     PeakRssBytes = ProcessFacts.PeakRssBytes(),

@@ -1,4 +1,6 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
+using MnistPipeline.Networks;
 using MnistPipeline.Training;
 
 namespace MnistPipeline.Bench.Contenders;
@@ -27,6 +29,9 @@ internal abstract class NetworkTrainerContender<TOptions>(string logSource) : Ml
     protected override double? DataPrepSeconds => _log.DataPrepSeconds;
 
     protected override Dictionary<string, string> Facts(MLContext ml) => _log.Facts;
+
+    protected override float? Temperature(ITransformer model)
+        => model is TransformerChain<ITransformer> { LastTransformer: IPredictionTransformer<NetworkModelParameters> network } ? network.Model.Temperature : null;
 
     protected override IEstimator<ITransformer> CreateTrainer(MLContext ml, BenchSettings settings)
     {

@@ -50,11 +50,11 @@ internal sealed class ConvNetSampleNetwork : SampleNetwork
 
     public override void CreateTrainer(MLContext ml) => _trainer = new ConvNetTrainer(ml, _options);
 
-    public override Trained Fit(MLContext ml, IDataView train, IDataView validation)
+    public override Trained Fit(MLContext ml, IDataView train)
     {
-        var convnet = (_trainer ?? new ConvNetTrainer(ml, _options)).Fit(train, validation);
+        var convnet = (_trainer ?? new ConvNetTrainer(ml, _options)).Fit(train);
         var model = convnet.Model;
         return new Trained(convnet, convnet.TrainingHistory, model, model.ToString(),
-            model.DenseLayers.Take(model.DenseLayers.Count - 1).Select(l => l.OutputSize).ToArray());
+            model.DenseLayers.Take(model.DenseLayers.Count - 1).Select(l => l.OutputSize).ToArray(), convnet.Calibration);
     }
 }

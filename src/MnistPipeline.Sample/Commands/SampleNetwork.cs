@@ -41,8 +41,11 @@ internal abstract class SampleNetwork
     /// <summary>The stateless preprocessing from the raw <c>Image</c> column to the trainer's <c>Features</c>.</summary>
     public abstract IEstimator<ITransformer> Preprocessing(MLContext ml);
 
-    /// <summary>Trains with <paramref name="validation"/> measured after every epoch (for the report's curves).</summary>
-    public abstract Trained Fit(MLContext ml, IDataView train, IDataView validation);
+    /// <summary>
+    /// Trains on <paramref name="train"/> only: the trainer keeps rows out of it for the
+    /// validation curve and the calibration temperature, so the test set never shapes the model.
+    /// </summary>
+    public abstract Trained Fit(MLContext ml, IDataView train);
 
     /// <summary>Creates the trainer now, so a bad option fails before any data is read.</summary>
     public abstract void CreateTrainer(MLContext ml);
@@ -53,7 +56,9 @@ internal abstract class SampleNetwork
     /// <param name="Model">The trained network.</param>
     /// <param name="Architecture">e.g. 784-256-128-10, or the ConvNet's layers.</param>
     /// <param name="HiddenLayers">Units of the hidden dense layers.</param>
-    public sealed record Trained(ITransformer Transformer, IReadOnlyList<EpochMetrics> History, NetworkModelParameters Model, string Architecture, int[] HiddenLayers);
+    /// <param name="Calibration">What the calibration after training did.</param>
+    public sealed record Trained(ITransformer Transformer, IReadOnlyList<EpochMetrics> History, NetworkModelParameters Model, string Architecture, int[] HiddenLayers,
+        CalibrationSummary? Calibration);
 
     public static SampleNetwork For(TrainSettings settings, ProgressRenderer renderer, CancellationToken cancel)
     {

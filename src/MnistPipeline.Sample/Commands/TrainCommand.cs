@@ -20,8 +20,6 @@ namespace MnistPipeline.Sample.Commands;
 /// </summary>
 internal sealed class TrainCommand(SampleConsole console, TrainSettings settings)
 {
-    private const string ValidationName = "test set";
-
     private readonly TextWriter _out = console.Out;
     private readonly bool _quiet = settings.Common.Quiet;
 
@@ -40,9 +38,11 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         var test = MnistData.Take(ml, ml.Data.LoadMnist(files.TestImages, files.TestLabels), settings.TestRows);
         Say(Invariant($"MNIST files: {Path.GetDirectoryName(files.TrainImages)}"));
 
-        // Stateless preprocessing, fitted once, so the test set can be the trainer's validation data.
+        // Stateless preprocessing, fitted once. The test set stays out of training entirely: the
+        // trainer measures each epoch, stops early and fits its calibration temperature on rows it
+        // keeps out of the training images (the preset says how many), never on the test images.
         var preprocessing = network.Preprocessing(ml).Fit(train);
-        var (trained, trainingTime) = Fit(ml, network, renderer, preprocessing.Transform(train), preprocessing.Transform(test));
+        var (trained, trainingTime) = Fit(ml, network, renderer, preprocessing.Transform(train));
         using var model = preprocessing.Append(trained.Transformer);
 
         var evaluation = DigitEvaluation.Run(ml, model, test);
@@ -53,8 +53,11 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         _out.WriteLine();
         _out.WriteLine(Invariant($"Model saved: {settings.Common.ModelPath} ({new FileInfo(modelPath).Length / 1024.0:N0} KiB)"));
 
-        var run = new TrainingRun(network.Preset, network.Options, settings.Seed, CountRows(train), ValidationName,
-            trained.Architecture, trained.Model.ParameterCount, trained.History, trainingTime)
+        string validation = trained.History.Any(m => m.ValidationLoss is not null)
+            ? trained.Calibration?.Rows ?? "rows kept out of the training images"
+            : "none: every training image trains (the preset keeps none out)";
+        var run = new TrainingRun(network.Preset, network.Options, settings.Seed, CountRows(train), validation,
+            trained.Architecture, trained.Model.ParameterCount, trained.History, trainingTime, trained.Calibration)
         {
             Network = network.Name,
             Loss = network.Loss,
@@ -96,9 +99,9 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         }
     }
 
-    /// <summary>Trains with the test set as validation data (for the report's curves; it does not change training).</summary>
+    /// <summary>Trains on the training images only, showing the trainer's log lines as they come.</summary>
     private static (SampleNetwork.Trained Trained, TimeSpan Elapsed) Fit(MLContext ml, SampleNetwork network, ProgressRenderer renderer,
-        IDataView train, IDataView validation)
+        IDataView train)
     {
         void OnLog(object? sender, LoggingEventArgs e)
         {
@@ -110,7 +113,7 @@ internal sealed class TrainCommand(SampleConsole console, TrainSettings settings
         ml.Log += OnLog;
         try
         {
-            return (network.Fit(ml, train, validation), clock.Elapsed);
+            return (network.Fit(ml, train), clock.Elapsed);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MnistPipeline.Evaluation;
 
 namespace MnistPipeline.Sample.Model;
 
@@ -20,10 +21,11 @@ internal sealed class DigitEvaluation
     /// <summary>Images kept for the report's grid; the count of all misclassified rows is kept regardless.</summary>
     public const int MaxKeptMisclassified = 100;
 
-    private DigitEvaluation(MulticlassClassificationMetrics metrics, int rows, IReadOnlyList<string> classNames,
+    private DigitEvaluation(MulticlassClassificationMetrics metrics, ReliabilityDiagram reliability, int rows, IReadOnlyList<string> classNames,
         IReadOnlyList<MisclassifiedDigit> misclassified, int misclassifiedCount, TimeSpan elapsed)
     {
         Metrics = metrics;
+        Reliability = reliability;
         Rows = rows;
         ClassNames = classNames;
         Misclassified = misclassified;
@@ -32,6 +34,9 @@ internal sealed class DigitEvaluation
     }
 
     public MulticlassClassificationMetrics Metrics { get; }
+
+    /// <summary>Confidence against accuracy in 15 bins, and the expected calibration error.</summary>
+    public ReliabilityDiagram Reliability { get; }
 
     public int Rows { get; }
 
@@ -51,6 +56,7 @@ internal sealed class DigitEvaluation
         var scored = model.Transform(data);
         var metrics = ml.MulticlassClassification.Evaluate(scored, labelColumnName: "Label",
             scoreColumnName: DigitModel.ScoreColumn, predictedLabelColumnName: DigitModel.PredictedLabelColumn);
+        var reliability = ReliabilityDiagram.ForMulticlass(scored, "Label", DigitModel.ScoreColumn);
         int classCount = metrics.ConfusionMatrix.NumberOfClasses;
         string[] classNames = DigitModel.ClassNamesOf(scored.Schema[DigitModel.PredictedLabelColumn], classCount);
 
@@ -70,7 +76,7 @@ internal sealed class DigitEvaluation
             }
             rows++;
         }
-        return new DigitEvaluation(metrics, rows, classNames, kept, wrong, clock.Elapsed);
+        return new DigitEvaluation(metrics, reliability, rows, classNames, kept, wrong, clock.Elapsed);
     }
 
     private static string Name(string[] classNames, uint key) => key >= 1 && key <= classNames.Length ? classNames[key - 1] : "?";

@@ -10,9 +10,9 @@ internal static class ResultPrinter
     {
         var m = evaluation.Metrics;
         output.WriteLine();
-        output.WriteLine(Invariant($"Test set ({evaluation.Rows:N0} images): accuracy {m.MicroAccuracy:F4}, macro accuracy {m.MacroAccuracy:F4}, log-loss {m.LogLoss:F4}, misclassified {evaluation.MisclassifiedCount:N0}"));
+        output.WriteLine(Invariant($"Test set ({evaluation.Rows:N0} images): accuracy {m.MicroAccuracy:F4}, macro accuracy {m.MacroAccuracy:F4}, log-loss {m.LogLoss:F4}, ECE {evaluation.Reliability.ExpectedCalibrationError:F4}, misclassified {evaluation.MisclassifiedCount:N0}"));
         if (squaredErrorModel)
-            output.WriteLine("(trained with squared error, as the tutorial: its softmax probabilities are flat, so log-loss is high; accuracy is the figure to read)");
+            output.WriteLine("(trained with squared error, as the tutorial: its outputs become probabilities through a softmax with the temperature fitted after training)");
         output.WriteLine("Confusion matrix (rows: true digit, columns: predicted):");
         foreach (string line in ConfusionTable.Format(m.ConfusionMatrix.Counts, evaluation.ClassNames))
             output.WriteLine(line);

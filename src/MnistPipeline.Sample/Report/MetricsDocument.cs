@@ -43,8 +43,8 @@ internal sealed record TrainingDocument(
     double Momentum,
     double WeightDecay,
     string LearningRateSchedule,
-    int BatchSize,
-    int Epochs,
+    int? BatchSize,
+    int? Epochs,
     bool Shuffle,
     string WeightInitialization,
     int Seed,
@@ -53,6 +53,11 @@ internal sealed record TrainingDocument(
     string Validation,
     double TrainingSeconds,
     IReadOnlyList<EpochDocument> History,
+    int EpochsTrained,
+    double? ValidationFraction,
+    bool StandardizeFeatures,
+    string? Augmentation,
+    CalibrationDocument? Calibration,
     string Network)
 {
     public static TrainingDocument From(TrainingRun run)
@@ -61,8 +66,17 @@ internal sealed record TrainingDocument(
         return new TrainingDocument(run.Preset, run.Architecture, run.Parameters, run.HiddenLayers, run.Activation, run.Loss.ToString(),
             o.Optimizer.ToString(), o.LearningRate, o.Momentum, o.WeightDecay, o.LearningRateSchedule.ToString(), o.BatchSize, o.Epochs,
             o.Shuffle, run.WeightInitialization, run.Seed, o.NumberOfThreads, run.TrainRows, run.Validation,
-            Math.Round(run.Elapsed.TotalSeconds, 3), run.History.Select(EpochDocument.From).ToArray(), run.Network);
+            Math.Round(run.Elapsed.TotalSeconds, 3), run.History.Select(EpochDocument.From).ToArray(), run.History.Count,
+            o.ValidationFraction, (o as MlpTrainerOptionsBase)?.StandardizeFeatures ?? false, o.Augmentation?.ToString(), CalibrationDocument.From(run.Calibration), run.Network);
     }
+}
+
+/// <summary>The temperature fitted after training (<see cref="CalibrationSummary"/>); NaN log-losses become null.</summary>
+internal sealed record CalibrationDocument(float Temperature, string Rows, long RowCount, double? HeldOutLogLossBefore, double? HeldOutLogLossAfter, string? Note)
+{
+    public static CalibrationDocument? From(CalibrationSummary? c) => c is null ? null
+        : new(c.Temperature, c.Rows, c.RowCount, double.IsNaN(c.LogLossBefore) ? null : c.LogLossBefore,
+            double.IsNaN(c.LogLossAfter) ? null : c.LogLossAfter, c.Note);
 }
 
 /// <summary>One epoch of <see cref="EpochMetrics"/>.</summary>
@@ -90,7 +104,9 @@ internal sealed record TestDocument(
     IReadOnlyList<string> Classes,
     IReadOnlyList<ClassDocument> PerClass,
     IReadOnlyList<IReadOnlyList<int>> ConfusionMatrix,
-    double EvaluationSeconds)
+    double EvaluationSeconds,
+    double ExpectedCalibrationError,
+    IReadOnlyList<ReliabilityBinDocument> Reliability)
 {
     public static TestDocument From(DigitEvaluation e)
     {
@@ -100,9 +116,13 @@ internal sealed record TestDocument(
             name, (int)counts[i].Sum(), m.ConfusionMatrix.PerClassPrecision[i], m.ConfusionMatrix.PerClassRecall[i], m.PerClassLogLoss[i])).ToArray();
         return new TestDocument(e.Rows, m.MicroAccuracy, m.MacroAccuracy, m.LogLoss, m.LogLossReduction, e.MisclassifiedCount,
             e.ClassNames, perClass, counts.Select(r => (IReadOnlyList<int>)r.Select(c => (int)c).ToArray()).ToArray(),
-            Math.Round(e.Elapsed.TotalSeconds, 3));
+            Math.Round(e.Elapsed.TotalSeconds, 3), e.Reliability.ExpectedCalibrationError,
+            e.Reliability.Bins.Select(b => new ReliabilityBinDocument(b.Lower, b.Upper, b.Count, b.MeanConfidence, b.Accuracy)).ToArray());
     }
 }
 
 /// <summary>One class (digit) on the test images.</summary>
 internal sealed record ClassDocument(string Label, int Count, double Precision, double Recall, double LogLoss);
+
+/// <summary>One bin of the reliability diagram: predictions whose confidence is in [lower, upper).</summary>
+internal sealed record ReliabilityBinDocument(double Lower, double Upper, long Count, double MeanConfidence, double Accuracy);

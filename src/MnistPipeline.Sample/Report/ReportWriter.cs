@@ -15,6 +15,7 @@ internal static class ReportWriter
     public const string TrainingCurvesFile = "training-curves.png";
     public const string MisclassifiedFile = "misclassified.png";
     public const string ConfusionMatrixFile = "confusion-matrix.png";
+    public const string ReliabilityFile = "reliability-diagram.png";
     public const string MarkdownFile = "report.md";
     public const string MetricsFile = "metrics.json";
 
@@ -41,6 +42,8 @@ internal static class ReportWriter
         files.Add(ConfusionMatrixFile);
         MisclassifiedGrid.Save(Path.Combine(folder, MisclassifiedFile), evaluation.Misclassified, evaluation.MisclassifiedCount, evaluation.Rows);
         files.Add(MisclassifiedFile);
+        ReliabilityPlot.Save(Path.Combine(folder, ReliabilityFile), evaluation.Reliability);
+        files.Add(ReliabilityFile);
 
         files.Add(MarkdownFile);
         files.Add(MetricsFile);
@@ -67,13 +70,13 @@ internal static class ReportWriter
         md.AppendLine(Invariant($"| macro accuracy (mean of per-digit recall) | {m.MacroAccuracy:F4} |"));
         md.AppendLine(Invariant($"| log-loss | {m.LogLoss:F4} |"));
         md.AppendLine(Invariant($"| log-loss reduction | {m.LogLossReduction:F4} |"));
+        md.AppendLine(Invariant($"| expected calibration error (15 bins) | {e.Reliability.ExpectedCalibrationError:F4} |"));
         md.AppendLine(Invariant($"| misclassified | {e.MisclassifiedCount:N0} |")).AppendLine();
         if (input.Training?.Loss == Training.ClassificationLoss.SquaredError)
         {
-            md.AppendLine("The model was trained with squared error against one-hot targets (the tutorial's loss): its outputs " +
-                          "approach 0 and 1 rather than log-odds, so the softmax probabilities in `Score` are flat and the log-loss " +
-                          "is high even where the predicted digit is right. Accuracy is the meaningful figure here; the " +
-                          "`recommended` preset (cross-entropy) gives calibrated probabilities.").AppendLine();
+            md.AppendLine("The model was trained with squared error against one-hot targets (the tutorial's loss): its raw outputs " +
+                          "approach 0 and 1 rather than log-odds, so a softmax of them alone would be nearly flat. The temperature " +
+                          "fitted after training (below) turns them into probabilities that match the accuracy.").AppendLine();
         }
 
         if (input.Training is { } t)
@@ -88,7 +91,15 @@ internal static class ReportWriter
             md.AppendLine(Invariant($"| batch size, epochs, shuffle | {o.BatchSize}, {o.Epochs}, {(o.Shuffle ? "yes" : "no")} |"));
             md.AppendLine(Invariant($"| seed, threads | {t.Seed}, {(o.NumberOfThreads is int n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "default")} |"));
             md.AppendLine(Invariant($"| training images | {t.TrainRows:N0} |"));
-            md.AppendLine(Invariant($"| validation curve measured on | {t.Validation} (measured after each epoch; it does not change training) |"));
+            md.AppendLine(Invariant($"| validation rows | {t.Validation} |"));
+            md.AppendLine(Invariant($"| epochs trained | {t.History.Count} of {(t.History.Count > 0 ? t.History[0].Epochs : 0)} planned |"));
+            if (t.Calibration is { } c)
+            {
+                string fit = double.IsNaN(c.LogLossBefore)
+                    ? Invariant($"temperature {c.Temperature:G4} ({c.Note})")
+                    : Invariant($"temperature {c.Temperature:G4} fitted on {c.Rows}: their log-loss {c.LogLossBefore:F4} at temperature 1, {c.LogLossAfter:F4} after") + (c.Note is null ? "" : $" ({c.Note})");
+                md.AppendLine($"| calibration | {fit} |");
+            }
             md.AppendLine(Invariant($"| training time | {t.Elapsed.TotalSeconds:F1} s |")).AppendLine();
 
             md.AppendLine("| epoch | training loss | training accuracy | validation loss | validation accuracy | learning rate | seconds |");
@@ -100,6 +111,16 @@ internal static class ReportWriter
             if (files.Contains(TrainingCurvesFile))
                 md.AppendLine($"![Loss and accuracy per epoch]({TrainingCurvesFile})").AppendLine();
         }
+
+        md.AppendLine("## Calibration").AppendLine();
+        md.AppendLine("How far the probabilities can be trusted: test predictions grouped by confidence (the probability of the " +
+                      "predicted digit) into 15 bins; a calibrated model is right 90% of the time when it says 0.9. The expected " +
+                      "calibration error is the mean gap between confidence and accuracy, weighted by the predictions in each bin.").AppendLine();
+        md.AppendLine("| confidence | predictions | mean confidence | accuracy |").AppendLine("|---|---:|---:|---:|");
+        foreach (var bin in e.Reliability.Bins.Where(b => b.Count > 0))
+            md.AppendLine(Invariant($"| {bin.Lower:F3}–{bin.Upper:F3} | {bin.Count:N0} | {bin.MeanConfidence:F4} | {bin.Accuracy:F4} |"));
+        md.AppendLine();
+        md.AppendLine($"![Reliability diagram]({ReliabilityFile})").AppendLine();
 
         md.AppendLine("## Confusion matrix").AppendLine();
         md.AppendLine("Rows: true digit; columns: predicted digit.").AppendLine();

@@ -4,15 +4,16 @@ using MnistPipeline.Training;
 namespace MnistPipeline.Sample.Report;
 
 /// <summary>What a training run was and what it did, for the report.</summary>
-/// <param name="Preset">tutorial or recommended (MLP), recommended or lenet5 (ConvNet).</param>
+/// <param name="Preset">tutorial, recommended, best or defaults (MLP), recommended or lenet5 (ConvNet).</param>
 /// <param name="Options">The trainer options used (preset plus overrides).</param>
 /// <param name="Seed">The MLContext seed.</param>
 /// <param name="TrainRows">Training images used.</param>
-/// <param name="Validation">What the validation curve was measured on.</param>
+/// <param name="Validation">What the validation curve was measured on (rows kept out of the training images, or none).</param>
 /// <param name="Architecture">e.g. 784-256-128-10, or a ConvNet's layers.</param>
 /// <param name="Parameters">Trainable parameters.</param>
 /// <param name="History">Per-epoch metrics from the trainer.</param>
 /// <param name="Elapsed">Training wall time.</param>
+/// <param name="Calibration">What the calibration after training did.</param>
 internal sealed record TrainingRun(
     string Preset,
     NetworkTrainerOptions Options,
@@ -22,7 +23,8 @@ internal sealed record TrainingRun(
     string Architecture,
     long Parameters,
     IReadOnlyList<EpochMetrics> History,
-    TimeSpan Elapsed)
+    TimeSpan Elapsed,
+    CalibrationSummary? Calibration)
 {
     /// <summary>--network: mlp, cnn or lenet5.</summary>
     public string Network { get; init; } = "mlp";

@@ -72,6 +72,30 @@ public sealed class MlpModelParameters : NetworkModelParameters
     internal override NetworkModelParameters WithHead(float temperature, float targetScale, float targetOffset)
         => new MlpModelParameters(Layers.ToArray(), Task, temperature, targetScale, targetOffset);
 
+    /// <summary>W((x − mean) / scale) + b = (W / scale)x + (b − (W / scale)·mean): only the first layer changes.</summary>
+    internal override NetworkModelParameters WithInputStandardization(ReadOnlySpan<float> mean, ReadOnlySpan<float> scale)
+    {
+        var first = Layers[0];
+        if (mean.Length != first.InputSize || scale.Length != first.InputSize)
+            throw new ArgumentException($"The standardization has {mean.Length} means and {scale.Length} scales; the network reads {first.InputSize} features.", nameof(mean));
+        var weights = first.Weights.ToArray();
+        var bias = first.Bias.ToArray();
+        for (int o = 0; o < first.OutputSize; o++)
+        {
+            double shift = 0;
+            var row = weights.AsSpan(o * first.InputSize, first.InputSize);
+            for (int i = 0; i < row.Length; i++)
+            {
+                row[i] /= scale[i];
+                shift += (double)row[i] * mean[i];
+            }
+            bias[o] = (float)(bias[o] - shift);
+        }
+        var layers = Layers.ToArray();
+        layers[0] = new MlpLayer(first.InputSize, first.OutputSize, weights, bias, first.Activation);
+        return new MlpModelParameters(layers, Task, Temperature, TargetScale, TargetOffset);
+    }
+
     internal static NetworkModelParameters Read(JsonObject json, OnnxModelReader reader)
     {
         var (task, temperature, scale, offset) = ReadHead(json, reader);

@@ -193,6 +193,13 @@ public abstract class NetworkModelParameters
     internal abstract NetworkModelParameters WithHead(float temperature, float targetScale, float targetOffset);
 
     /// <summary>
+    /// The network that gives, for raw features x, what this one gives for <c>(x − mean) / scale</c>:
+    /// the standardization folded into the first layer (network kinds that cannot fold it throw).
+    /// </summary>
+    internal virtual NetworkModelParameters WithInputStandardization(ReadOnlySpan<float> mean, ReadOnlySpan<float> scale)
+        => throw new NotSupportedException($"A network of kind '{KindName}' cannot fold a feature standardization into its first layer.");
+
+    /// <summary>
     /// The whole scoring graph: layers, then the head of <see cref="Task"/>, then the outputs
     /// named by <paramref name="names"/>; the network description goes into the metadata.
     /// </summary>

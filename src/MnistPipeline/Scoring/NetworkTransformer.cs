@@ -71,6 +71,12 @@ public abstract class NetworkTransformer<TModel> : ISingleFeaturePredictionTrans
     /// <summary>Metrics of every epoch that was trained (fewer than planned after early stopping).</summary>
     public IReadOnlyList<EpochMetrics> TrainingHistory { get; }
 
+    /// <summary>
+    /// What the probability calibration after training did (the temperature, the rows it was
+    /// fitted on, their log-loss before and after); null for a regression.
+    /// </summary>
+    public CalibrationSummary? Calibration { get; internal init; }
+
     /// <inheritdoc />
     public bool IsRowToRowMapper => true;
 

@@ -68,10 +68,13 @@ public sealed class ConvNetBinaryTrainer : NetworkTrainer<ConvNetBinaryTransform
     /// <inheritdoc />
     public override ConvNetBinaryTransformer Fit(IDataView trainData, IDataView? validationData, ConvNetModelParameters? modelParameters)
     {
-        var (model, history, _) = ConvNetFit.Run(MLContext, Host, _options, trainData, validationData, modelParameters, LabelKind.Boolean,
+        var (model, history, _, calibration) = ConvNetFit.Run(MLContext, Host, _options, trainData, validationData, modelParameters, LabelKind.Boolean,
             _ => TrainingTask.Binary());
         return new ConvNetBinaryTransformer(MLContext, model, _options.FeatureColumnName,
-            new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, _options.ProbabilityColumnName), history);
+            new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, _options.ProbabilityColumnName), history)
+        {
+            Calibration = calibration,
+        };
     }
 
     /// <inheritdoc />

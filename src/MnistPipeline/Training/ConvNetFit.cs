@@ -12,9 +12,9 @@ namespace MnistPipeline.Training;
 /// </summary>
 internal static class ConvNetFit
 {
-    /// <summary>Checks the data against the options, trains, and returns the trained network, its history and the label column of the training data.</summary>
+    /// <summary>Checks the data against the options, trains, and returns the trained network, its history, the label column of the training data and what the probability calibration did (null for a regression).</summary>
     /// <remarks><paramref name="createTask"/> makes the task from the checked label column (e.g. its class count).</remarks>
-    public static (ConvNetModelParameters Model, IReadOnlyList<EpochMetrics> History, DataViewSchema.Column Label) Run(MLContext mlContext, IHost host,
+    public static (ConvNetModelParameters Model, IReadOnlyList<EpochMetrics> History, DataViewSchema.Column Label, CalibrationSummary? Calibration) Run(MLContext mlContext, IHost host,
         ConvNetTrainerOptionsBase options, IDataView trainData, IDataView? validationData, ConvNetModelParameters? initial,
         LabelKind labelKind, Func<DataViewSchema.Column, TrainingTask> createTask)
     {
@@ -29,6 +29,6 @@ internal static class ConvNetFit
 
         var recipe = ConvNetRecipe.For(options, task.Task, image, task.OutputSize, initial);
         var result = NetworkFit.Run(mlContext, host, options, task, recipe, trainData, validationData, featureCount, initial);
-        return ((ConvNetModelParameters)result.Model, result.History, label);
+        return ((ConvNetModelParameters)result.Model, result.History, label, result.Calibration);
     }
 }

@@ -71,7 +71,7 @@ public sealed class ConvNetRegressionTrainer : NetworkTrainer<ConvNetRegressionT
     /// <inheritdoc />
     public override ConvNetRegressionTransformer Fit(IDataView trainData, IDataView? validationData, ConvNetModelParameters? modelParameters)
     {
-        var (model, history, _) = ConvNetFit.Run(MLContext, Host, _options, trainData, validationData, modelParameters, LabelKind.Single,
+        var (model, history, _, _) = ConvNetFit.Run(MLContext, Host, _options, trainData, validationData, modelParameters, LabelKind.Single,
             _ => TrainingTask.Regression(_options.Loss, _options.HuberDelta));
         return new ConvNetRegressionTransformer(MLContext, model, _options.FeatureColumnName,
             new ScoringColumns(_options.ScoreColumnName, PredictedLabel: "", Probability: ""), history);

@@ -95,10 +95,13 @@ public sealed partial class ConvNetTrainer : NetworkTrainer<ConvNetTransformer, 
     /// <exception cref="ArgumentException">A kernel or pooling window of <see cref="ConvNetTrainerOptionsBase.Layers"/> does not fit the image it reads, or the warm-start network's layers are not the options' (the message names the layer).</exception>
     public override ConvNetTransformer Fit(IDataView trainData, IDataView? validationData, ConvNetModelParameters? modelParameters)
     {
-        var (model, history, label) = ConvNetFit.Run(MLContext, Host, _options, trainData, validationData, modelParameters, LabelKind.Key,
+        var (model, history, label, calibration) = ConvNetFit.Run(MLContext, Host, _options, trainData, validationData, modelParameters, LabelKind.Key,
             label => TrainingTask.Multiclass((int)((KeyDataViewType)label.Type).Count, _options.Loss, _options.LabelSmoothing));
         return new ConvNetTransformer(MLContext, model, _options.FeatureColumnName,
-            new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, Probability: ""), label, history);
+            new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, Probability: ""), label, history)
+        {
+            Calibration = calibration,
+        };
     }
 
     /// <inheritdoc />

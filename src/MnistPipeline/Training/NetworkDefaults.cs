@@ -25,6 +25,8 @@ internal static class NetworkDefaults
     public const double LabelSmoothing = 0;
     public const int BatchSize = 128;
     public const int Epochs = 10;
+    public const ProbabilityCalibration Calibration = ProbabilityCalibration.Temperature;
+    public const bool StandardizeFeatures = true;
     public const bool Shuffle = true;
     public const WeightInitialization Initialization = WeightInitialization.GlorotUniform;
     public const int LogEveryNSteps = 200;

@@ -24,9 +24,14 @@ internal static class NetworkFit
     /// <summary>What a trainer asks for: its network and how to make it.</summary>
     /// <param name="Create">Builds the module (fresh, or holding the warm-start weights).</param>
     /// <param name="Initialize">Draws the fresh module's initial weights; null for a warm start.</param>
-    public sealed record NetworkRecipe(Func<NetworkModule> Create, Action<NetworkModule, Generator>? Initialize);
+    /// <param name="StandardizeFeatures">Train on standardized features and fold the standardization into the exported model (<see cref="FeatureStandardization"/>).</param>
+    public sealed record NetworkRecipe(Func<NetworkModule> Create, Action<NetworkModule, Generator>? Initialize, bool StandardizeFeatures = false);
 
-    public sealed record Result(NetworkModelParameters Model, IReadOnlyList<EpochMetrics> History);
+    public sealed record Result(NetworkModelParameters Model, IReadOnlyList<EpochMetrics> History)
+    {
+        /// <summary>What the calibration after training did; null for a regression.</summary>
+        public CalibrationSummary? Calibration { get; init; }
+    }
 
     public static Result Run(MLContext mlContext, IHost host, NetworkTrainerOptions options, TrainingTask task, NetworkRecipe recipe,
         IDataView trainData, IDataView? validationData, int featureCount, NetworkModelParameters? initial)
@@ -53,36 +58,48 @@ internal static class NetworkFit
         int seed = options.Seed ?? host.Rand.Next();
         using var channel = host.Start("Training");
         var device = DeviceSelection.Choose(mlContext, options.Device, channel);
+        using var augmentation = options.Augmentation is null ? null
+            : ImageDistortion.Create(options.Augmentation, options.FeatureColumnName, trainData.Schema[options.FeatureColumnName].Type, featureCount);
         var checkpoints = TrainingCheckpoints.Open(options, channel);
         var clock = Stopwatch.StartNew();
 
-        using var train = Load(trainData, options, featureCount, task, device);
-        if (train.Count == 0)
-            throw new InvalidOperationException(
-                $"The training data has no usable rows (rows with a missing label: {train.SkippedMissingLabel}, with non-finite features: {train.SkippedNonFinite}).");
-        using var validation = validationData is null ? null : Load(validationData, options, featureCount, task, device);
-        if (validation is { Count: 0 })
-            throw new InvalidOperationException("The validation data has no usable rows.");
+        // Rows kept out by the seed of the checkpoint being resumed, when the options set none.
+        using var rows = HeldOutRows.Load(options, task, options.Seed is null && checkpoints?.SavedSeed is int saved ? saved : seed,
+            () => Load(trainData, options, featureCount, task, device),
+            validationData is null ? null : () => Load(validationData, options, featureCount, task, device));
+        var (train, validation) = (rows.Train, rows.Validation);
         var (targetScale, targetOffset) = task.PrepareTargets(train, validation, initial);
+        var standardization = recipe.StandardizeFeatures ? FeatureStandardization.Apply(rows) : null;
+        augmentation?.UseStandardization(standardization);
         double loadSeconds = clock.Elapsed.TotalSeconds;
-        seed = checkpoints?.Agree(CheckpointFingerprint.Of(options, task, featureCount, train, validation, initial), train.Count, options.Seed, seed) ?? seed;
+        var budget = TrainingBudget.For(options, train.Count, validation is not null);
+        var loopOptions = budget.Apply(options);
+        checkpoints?.UseBudget(loopOptions);
+        seed = checkpoints?.Agree(CheckpointFingerprint.Of(loopOptions, task, featureCount, train, validation, initial), train.Count, options.Seed, seed) ?? seed;
 
         torch.manual_seed(seed); // dropout draws from the global generator
         using var generator = new Generator((ulong)seed);
         using var module = recipe.Create();
         recipe.Initialize?.Invoke(module, generator);
         module.to(device);
-        LogHeader(channel, options, task, train, validation, module, seed, device, loadSeconds, initial is not null);
+        LogHeader(channel, loopOptions, task, train, validation, module, seed, device, loadSeconds, initial is not null);
+        channel.Info(MessageSensitivity.None, $"Validation rows: {rows.Description}. Budget: {budget.Description}. " +
+            (standardization is null ? "Features as given." : "Features standardized on the training rows (folded into the first layer)."));
+        if (augmentation is not null)
+            channel.Info(MessageSensitivity.None, $"Augmentation of every training batch: {augmentation.Describe()}.");
 
         using var packed = ParameterPacking.Pack(module);
         using var updater = ParameterUpdater.Create(options.Optimizer, module.parameters().ToArray(), options.Momentum, options.WeightDecay, packed);
-        using var step = TrainingSteps.Create(module, task, options, updater, channel);
+        using var step = TrainingSteps.Create(module, task, loopOptions, updater, channel);
         using var resumed = checkpoints?.Attach(module, updater, generator, device);
-        var history = new TrainingLoop(module, step, options, task, generator, channel, device, checkpoints: checkpoints).Run(train, validation, resumed);
-        var model = module.Export(task.Task).WithHead(temperature: 1, targetScale, targetOffset);
+        var history = new TrainingLoop(module, step, loopOptions, task, generator, channel, device, augmentation, checkpoints).Run(train, validation, resumed);
+        var calibration = TemperatureCalibration.Run(module, task, options.Calibration, rows, channel, options.CancellationToken);
+        var model = module.Export(task.Task).WithHead(calibration?.Temperature ?? 1, targetScale, targetOffset);
+        if (standardization is not null)
+            model = model.WithInputStandardization(standardization.Mean, standardization.Scale);
         checkpoints?.Complete();
         channel.Info(MessageSensitivity.None, Invariant($"Training finished in {clock.Elapsed.TotalSeconds:F1} s."));
-        return new Result(model, history);
+        return new Result(model, history) { Calibration = calibration };
     }
 
     private static TensorDataset Load(IDataView data, NetworkTrainerOptions options, int featureCount, TrainingTask task, Device device)

@@ -44,11 +44,20 @@ public abstract class NetworkTrainerOptions
     /// <summary>How the learning rate changes over training. Default <see cref="Training.LearningRateSchedule.Cosine"/>.</summary>
     public LearningRateSchedule LearningRateSchedule { get; set; } = NetworkDefaults.Schedule;
 
-    /// <summary>Rows per training step; ≥ 1 (it may exceed the row count). Default 128.</summary>
-    public int BatchSize { get; set; } = NetworkDefaults.BatchSize;
+    /// <summary>
+    /// Rows per training step; ≥ 1 (it may exceed the row count). Default null: automatic, 128
+    /// rows, or fewer for small data so that an epoch takes at least 16 steps (the rule and its
+    /// outcome are in the log header).
+    /// </summary>
+    public int? BatchSize { get; set; }
 
-    /// <summary>Passes over the training data; ≥ 1. Default 10.</summary>
-    public int Epochs { get; set; } = NetworkDefaults.Epochs;
+    /// <summary>
+    /// Passes over the training data; ≥ 1. Default null: automatic, a budget that adapts to the
+    /// row count (at least 3,000 optimizer steps, 10 to 1,000 epochs) with early stopping on the
+    /// validation rows and the best epoch's weights restored (the rule and its outcome are in the
+    /// log header). The presets set it.
+    /// </summary>
+    public int? Epochs { get; set; }
 
     /// <summary>Visit the rows in a new random order every epoch (seeded by <see cref="Seed"/>). Default true.</summary>
     public bool Shuffle { get; set; } = NetworkDefaults.Shuffle;
@@ -91,9 +100,37 @@ public abstract class NetworkTrainerOptions
 
     /// <summary>
     /// Stop when the validation loss has not improved for this many epochs, and keep the
-    /// weights of the best epoch; ≥ 1, needs validation data. Default null (off).
+    /// weights of the best epoch; ≥ 1, needs validation rows (validation data, or rows kept out by
+    /// <see cref="ValidationFraction"/>). Default null: off with a set <see cref="Epochs"/>; a tenth
+    /// of the epochs (at least 5) with automatic epochs.
     /// </summary>
     public int? EarlyStoppingPatience { get; set; }
+
+    /// <summary>
+    /// Fraction of the training rows kept out of training when no validation data is given
+    /// (seeded, stratified by class for classification), to measure after every epoch, stop early
+    /// and fit the calibration temperature on; in [0, 0.5]. Default null: 0.1 when something needs
+    /// held-out rows (temperature calibration of a classifier, automatic epochs, early stopping),
+    /// else none. 0 keeps every row for training: a classifier's temperature is then fitted on
+    /// the training rows themselves, which suits only networks that do not fit their training data
+    /// closely (the tutorial's), and early stopping is unavailable.
+    /// </summary>
+    public double? ValidationFraction { get; set; }
+
+    /// <summary>
+    /// How a classifier's outputs become probabilities. Default <see cref="ProbabilityCalibration.Temperature"/>:
+    /// after training, one temperature is fitted on the validation rows (the validation data when
+    /// given, else the rows kept out by <see cref="ValidationFraction"/>) and folded into the
+    /// model's scoring graph. Ignored by regression.
+    /// </summary>
+    public ProbabilityCalibration Calibration { get; set; } = NetworkDefaults.Calibration;
+
+    /// <summary>
+    /// Random distortions of image-shaped features applied to every training batch (never at
+    /// validation, calibration or scoring); see <see cref="ImageAugmentation"/> for the settings and
+    /// where the image shape comes from. Default null: none.
+    /// </summary>
+    public ImageAugmentation? Augmentation { get; set; }
 
     /// <summary>
     /// Report progress (log line and <see cref="ProgressChanged"/>) every this many steps; ≥ 1.
@@ -162,8 +199,14 @@ public abstract class NetworkTrainerOptions
         OptionCheck.InRange(Momentum, 0, 1, nameof(Momentum));
         if (!double.IsFinite(WeightDecay) || WeightDecay < 0)
             throw new ArgumentOutOfRangeException(nameof(WeightDecay), WeightDecay, $"WeightDecay must be finite and ≥ 0; found {WeightDecay}.");
-        OptionCheck.Positive(BatchSize, nameof(BatchSize));
-        OptionCheck.Positive(Epochs, nameof(Epochs));
+        if (BatchSize is { } batch)
+            OptionCheck.Positive(batch, nameof(BatchSize));
+        if (Epochs is { } epochs)
+            OptionCheck.Positive(epochs, nameof(Epochs));
+        if (ValidationFraction is { } fraction && !(fraction >= 0 && fraction <= 0.5))
+            throw new ArgumentOutOfRangeException(nameof(ValidationFraction), fraction, $"ValidationFraction must be in [0, 0.5]; found {fraction}.");
+        OptionCheck.Defined(Calibration, nameof(Calibration));
+        Augmentation?.Validate();
         OptionCheck.Positive(LogEveryNSteps, nameof(LogEveryNSteps));
         if (NumberOfThreads is { } threads)
             OptionCheck.Positive(threads, nameof(NumberOfThreads));

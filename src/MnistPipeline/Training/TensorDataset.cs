@@ -111,6 +111,10 @@ internal sealed class TensorDataset : IDisposable
         Labels.Dispose();
     }
 
+    /// <summary>The rows at <paramref name="rows"/> (Int64 indices on the data's device) as a new dataset; this one is unchanged.</summary>
+    public TensorDataset Take(Tensor rows)
+        => new(Features.index_select(0, rows), Labels.index_select(0, rows), SkippedMissingLabel, SkippedNonFinite);
+
     /// <summary>
     /// The output in blocks of rows: views of one preallocated [rows, d] tensor (and [rows] labels)
     /// while the known row count lasts, then (or when the count is unknown) blocks of their own.

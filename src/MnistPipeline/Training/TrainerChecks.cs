@@ -12,9 +12,9 @@ internal static class TrainerChecks
     {
         if (validationData is null)
         {
-            if (options.EarlyStoppingPatience is not null)
+            if (options.EarlyStoppingPatience is not null && options.ValidationFraction == 0)
                 throw new ArgumentException(
-                    "EarlyStoppingPatience needs validation data: set Options.ValidationData or call Fit(trainData, validationData).", nameof(validationData));
+                    "EarlyStoppingPatience needs validation rows: set Options.ValidationData, call Fit(trainData, validationData), or keep rows out with ValidationFraction > 0 (it is 0).", nameof(validationData));
             return;
         }
         const string where = "validation data";

@@ -52,6 +52,12 @@ internal sealed class TrainingLoop
         _checkpoints = checkpoints;
     }
 
+    /// <summary>Epochs planned: the options come with the values of <see cref="TrainingBudget"/>.</summary>
+    private int Epochs => _options.Epochs ?? throw new InvalidOperationException("The training budget sets Epochs before the loop runs.");
+
+    /// <summary>Rows per step, set as <see cref="Epochs"/>.</summary>
+    private int BatchSize => _options.BatchSize ?? throw new InvalidOperationException("The training budget sets BatchSize before the loop runs.");
+
     /// <summary>
     /// Trains <see cref="_module"/> in place; returns the per-epoch metrics. With
     /// <paramref name="resumed"/> (a checkpoint's state, restored with the module, updater and
@@ -62,16 +68,16 @@ internal sealed class TrainingLoop
         using var fresh = resumed is null ? new LoopState() : null;
         var state = resumed ?? fresh!;
         long rows = train.Count;
-        int batch = _options.BatchSize;
+        int batch = BatchSize;
         long stepsPerEpoch = (rows + batch - 1) / batch;
-        long totalSteps = stepsPerEpoch * _options.Epochs;
+        long totalSteps = stepsPerEpoch * Epochs;
         var x = train.Features;
         var y = train.Labels;
         state.StartClock();
 
         try
         {
-            while (!state.IsFinished(_options.Epochs))
+            while (!state.IsFinished(Epochs))
             {
                 state.StartEpochClock();
                 _module.train();
@@ -107,9 +113,9 @@ internal sealed class TrainingLoop
                         state.KeepBestWeights(Snapshot());
                 }
 
-                var metrics = new EpochMetrics(state.Epoch, _options.Epochs, state.Meters.EpochLossSum / rows, _task.HasAccuracy ? (double)state.Meters.EpochCorrect / rows : null,
+                var metrics = new EpochMetrics(state.Epoch, Epochs, state.Meters.EpochLossSum / rows, _task.HasAccuracy ? (double)state.Meters.EpochCorrect / rows : null,
                     validationLoss, validationAccuracy, LearningRateAt(state.Step - 1, totalSteps), state.EpochElapsed);
-                state.CompleteEpoch(metrics, _options.Epochs, _options.EarlyStoppingPatience);
+                state.CompleteEpoch(metrics, Epochs, _options.EarlyStoppingPatience);
                 _channel.Info(MessageSensitivity.None, FormatEpoch(metrics));
                 _options.EpochCompleted?.Invoke(metrics);
                 if (state.StoppedEarly)
@@ -214,7 +220,7 @@ internal sealed class TrainingLoop
     {
         string accuracyText = accuracy is double a ? Invariant($" Accuracy: {a:F4}") : "";
         _channel.Info(MessageSensitivity.None, Invariant($"Step {step}: Loss is: {loss:F4}{accuracyText}"));
-        _options.ProgressChanged?.Invoke(new TrainingProgress(epoch, _options.Epochs, step, totalSteps, loss, accuracy, elapsed));
+        _options.ProgressChanged?.Invoke(new TrainingProgress(epoch, Epochs, step, totalSteps, loss, accuracy, elapsed));
     }
 
     private static string FormatEpoch(EpochMetrics m)

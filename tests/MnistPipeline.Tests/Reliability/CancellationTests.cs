@@ -166,6 +166,7 @@ public sealed class CancellationTests
         options.BatchSize = BatchSize;
         options.Dropout = 0.1; // draws from libtorch's global generator: a leftover would change the next run
         options.LogEveryNSteps = 1;
+        options.ValidationFraction = 0; // every row trains: TotalSteps counts them all
         options.CancellationToken = token;
         return options;
     }

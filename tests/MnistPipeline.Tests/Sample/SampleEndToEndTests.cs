@@ -96,7 +96,14 @@ public sealed partial class SampleEndToEndTests
         Assert.AreEqual(TrainRows, training.GetProperty("trainRows").GetInt32());
         var history = training.GetProperty("history").EnumerateArray().ToArray();
         Assert.HasCount(Epochs, history);
-        Assert.IsTrue(history.All(h => h.GetProperty("validationAccuracy").ValueKind == JsonValueKind.Number), "validation curve present");
+        // The tutorial preset keeps no training image out (the test set is never validation data):
+        // no validation curve; its temperature is fitted on the training images.
+        Assert.IsTrue(history.All(h => h.GetProperty("validationAccuracy").ValueKind == JsonValueKind.Null), "no validation rows");
+        var calibration = training.GetProperty("calibration");
+        Assert.IsLessThan(1.0, calibration.GetProperty("temperature").GetDouble(), "the squared-error outputs are sharpened");
+        Assert.AreEqual((1000, 480), PngFile.Check(Path.Combine(report, "reliability-diagram.png")));
+        StringAssert.Contains(markdown, "](reliability-diagram.png)");
+        Assert.IsLessThan(0.05, root.GetProperty("test").GetProperty("expectedCalibrationError").GetDouble(), "calibrated");
 
         var test = root.GetProperty("test");
         Assert.AreEqual(TestRows, test.GetProperty("rows").GetInt32());

@@ -205,8 +205,10 @@ public sealed class MlpTrainerTests
         var ml = new MLContext(1);
         var options = Small();
         options.EarlyStoppingPatience = 2;
+        options.ValidationFraction = 0; // keep no rows out: then nothing can be validated
         var error = Assert.Throws<ArgumentException>(() => new MlpTrainer(ml, options).Fit(Blobs.Load(ml, 30)));
-        StringAssert.Contains(error.Message, "EarlyStoppingPatience needs validation data");
+        StringAssert.Contains(error.Message, "EarlyStoppingPatience needs validation rows");
+        StringAssert.Contains(error.Message, "ValidationFraction > 0 (it is 0)");
     }
 
     [TestMethod]
@@ -259,6 +261,8 @@ public sealed class MlpTrainerTests
         {
             HiddenLayers = [64, 64], Epochs = 300, BatchSize = 8, LearningRate = 0.01, Seed = 2,
             NumberOfThreads = 1, EarlyStoppingPatience = 3, LearningRateSchedule = LearningRateSchedule.Constant,
+            // The temperature fitted on the validation data would lower its loss below the best epoch's.
+            Calibration = ProbabilityCalibration.None,
         };
         var reported = new List<EpochMetrics>();
         options.EpochCompleted = reported.Add;
@@ -331,6 +335,7 @@ public sealed class MlpTrainerTests
         };
         var options = Small(epochs: 2);
         options.LogEveryNSteps = 5;
+        options.ValidationFraction = 0; // every row trains
         using var model = new MlpTrainer(ml, options).Fit(Blobs.Load(ml, 160));
         Assert.IsTrue(lines.Any(l => l.StartsWith("MLP 5-8-3 (Relu), 75 parameters; 160 training rows", StringComparison.Ordinal)), string.Join("\n", lines));
         Assert.IsTrue(lines.Any(l => l.StartsWith("Task: multiclass (3 classes), loss CrossEntropy, label smoothing 0. Options: optimizer Adam", StringComparison.Ordinal)), string.Join("\n", lines));

@@ -32,7 +32,10 @@ internal sealed partial class TrainingCheckpoints
     /// <summary>Test hook: runs after a checkpoint is written and flushed, before it replaces the previous one.</summary>
     internal static Action? BeforeReplaceForTests;
 
-    private readonly NetworkTrainerOptions _options;
+    private NetworkTrainerOptions _options;
+
+    /// <summary>Epochs planned: the options this is opened with carry the training budget's values.</summary>
+    private int Epochs => _options.Epochs ?? throw new InvalidOperationException("The training budget sets Epochs before checkpoints are opened.");
     private readonly IChannel _channel;
     private CheckpointContents? _saved;
     private CheckpointFingerprint? _fingerprint;
@@ -53,6 +56,12 @@ internal sealed partial class TrainingCheckpoints
 
     /// <summary>The checkpoint file (full path).</summary>
     public string Path { get; }
+
+    /// <summary>The seed of the checkpoint found at the path, or null: an unseeded Fit keeps the same rows out of training as the run it resumes.</summary>
+    public int? SavedSeed => _saved?.Manifest.Seed;
+
+    /// <summary>The options with the training budget's epochs and batch (<see cref="TrainingBudget"/>), once the data is read.</summary>
+    public void UseBudget(NetworkTrainerOptions resolved) => _options = resolved;
 
     /// <summary>
     /// The checkpoints of a Fit with these options, or null when <see cref="NetworkTrainerOptions.CheckpointPath"/>
@@ -120,7 +129,7 @@ internal sealed partial class TrainingCheckpoints
         var state = Restore(saved);
         var manifest = saved.Manifest;
         _channel.Info(MessageSensitivity.None, Invariant(
-            $"Resuming from the checkpoint '{Path}' written {manifest.Written:yyyy-MM-dd HH:mm:ss} UTC ({manifest.Reason}): epoch {Math.Min(state.Epoch, _options.Epochs)}/{_options.Epochs}, ") +
+            $"Resuming from the checkpoint '{Path}' written {manifest.Written:yyyy-MM-dd HH:mm:ss} UTC ({manifest.Reason}): epoch {Math.Min(state.Epoch, Epochs)}/{Epochs}, ") +
             Invariant($"{state.Step:N0} steps done, {state.History.Count} epoch(s) complete, seed {manifest.Seed}."));
         int threads = torch.get_num_threads();
         if (manifest.Threads != threads || manifest.Device != device.ToString())
@@ -370,9 +379,9 @@ internal sealed partial class TrainingCheckpoints
     private void CheckLoop(CheckpointContents saved)
     {
         var loop = saved.Manifest.Loop;
-        if (loop.Epoch < 1 || loop.Epoch > _options.Epochs + 1 || loop.NextRow < 0 || loop.NextRow > _rows || loop.Step < 0
+        if (loop.Epoch < 1 || loop.Epoch > Epochs + 1 || loop.NextRow < 0 || loop.NextRow > _rows || loop.Step < 0
             || loop.History.Count != loop.Epoch - 1 || (_options.Shuffle && loop.NextRow > 0 && !saved.Has(PermutationEntry)))
-            throw CheckpointFile.Damaged(Path, Invariant($"its loop state (epoch {loop.Epoch}, row {loop.NextRow}, step {loop.Step}, {loop.History.Count} epochs of history) is not a point of this training ({_options.Epochs} epochs of {_rows:N0} rows)"));
+            throw CheckpointFile.Damaged(Path, Invariant($"its loop state (epoch {loop.Epoch}, row {loop.NextRow}, step {loop.Step}, {loop.History.Count} epochs of history) is not a point of this training ({Epochs} epochs of {_rows:N0} rows)"));
     }
 
     private void CheckNames(CheckpointContents saved, string prefix, IEnumerable<string> expected, string what)

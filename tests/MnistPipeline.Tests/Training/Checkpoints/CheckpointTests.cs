@@ -35,6 +35,7 @@ public sealed class CheckpointTests
         HiddenLayers = [16],
         Epochs = Epochs,
         BatchSize = BatchSize,
+        ValidationFraction = 0, // every row trains: the step counts above count them all
         LearningRate = 0.01,
         Optimizer = NetworkOptimizer.Adam,
         Shuffle = true,
@@ -171,6 +172,28 @@ public sealed class CheckpointTests
         var reference = Fit(new MLContext(1), data, Unseeded(null));
         using var folder = new TempFolder();
         string path = folder.File("unseeded.ckpt");
+        Assert.IsInstanceOfType<TrainingCanceledException>(Fit(new MLContext(1), data, Unseeded(path), cancelAfterStep: 17).Error);
+        var resumed = Fit(new MLContext(7), data, Unseeded(path));
+        Assert.IsNull(resumed.Error, resumed.Error?.ToString());
+        Assert.AreEqual(reference.Hash, resumed.Hash);
+    }
+
+    [TestMethod]
+    public void Fit_UnseededOptionsWithRowsKeptOut_ResumesKeepingTheSameRowsOut()
+    {
+        // The rows kept out for validation and calibration are drawn with the seed: a resumed
+        // unseeded run must keep out the rows of the run it resumes (the checkpoint's seed).
+        var data = Data(new MLContext(1));
+        MlpTrainer.Options Unseeded(string? path)
+        {
+            var o = Options(path);
+            o.Seed = null;
+            o.ValidationFraction = 0.1;
+            return o;
+        }
+        var reference = Fit(new MLContext(1), data, Unseeded(null));
+        using var folder = new TempFolder();
+        string path = folder.File("unseeded-split.ckpt");
         Assert.IsInstanceOfType<TrainingCanceledException>(Fit(new MLContext(1), data, Unseeded(path), cancelAfterStep: 17).Error);
         var resumed = Fit(new MLContext(7), data, Unseeded(path));
         Assert.IsNull(resumed.Error, resumed.Error?.ToString());
