@@ -21,7 +21,7 @@ internal sealed record ContenderResult
     /// <summary>Passes over the training data; null for trainers without epochs.</summary>
     public int? Epochs { get; init; }
 
-    /// <summary>Training rows used.</summary>
+    /// <summary>Training rows the model trained on (the data set minus any rows the trainer kept out).</summary>
     public long TrainingRows { get; init; }
 
     /// <summary>Rows per training step; null for trainers without mini-batches.</summary>

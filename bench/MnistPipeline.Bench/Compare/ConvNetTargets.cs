@@ -27,9 +27,10 @@ internal static class ConvNetTargets
 
         foreach (var (name, trainer, loop) in new[] { ("default", convnet, plain), ("LeNet-5", lenet, plainLenet) })
         {
-            string target = $"ConvNet {name} epoch time ≤ 1.05 × the plain TorchSharp loop's (same network and recipe)";
+            string target = $"ConvNet {name} epoch time ≤ 1.05 × the plain TorchSharp loop's (same network and recipe; per training row)";
             yield return trainer?.EpochSecondsMedian is double t && loop?.EpochSecondsMedian is double p
-                ? new(target, F($"{t / p:F3}× (median epoch {t:F3} s vs {p:F3} s; test accuracy {trainer.TestAccuracy:F4} vs {loop.TestAccuracy:F4})"), t / p <= 1.05)
+                ? new(target, F($"{TargetCheck.EpochRatio(trainer, t, loop, p):F3}× (median epoch {t:F3} s vs {p:F3} s{TargetCheck.RowsNote(trainer, loop)}; test accuracy {trainer.TestAccuracy:F4} vs {loop.TestAccuracy:F4})"),
+                    TargetCheck.EpochRatio(trainer, t, loop, p) <= 1.05)
                 : new(target, "not measured (contender missing)", null);
         }
 

@@ -44,6 +44,9 @@ internal abstract class MlNetPipelineContender : IContender
     /// <summary>The calibration temperature of a fitted network, to measure its probabilities before calibration too; null for other trainers.</summary>
     protected virtual float? Temperature(ITransformer model) => null;
 
+    /// <summary>Rows of the training data the trainer kept out of training (validation, calibration); 0 by default.</summary>
+    protected virtual long RowsKeptOut => 0;
+
     /// <summary>Facts the trainer reported (e.g. its thread count).</summary>
     protected virtual Dictionary<string, string> Facts(MLContext ml) => [];
 
@@ -101,7 +104,7 @@ internal abstract class MlNetPipelineContender : IContender
                 var images = IdxArrays.Read(files.TestImages, files.TestLabels);
                 var (p50, p99, latencyAccuracy) = ScoringProbe.Latency(fresh, loaded, images, settings.LatencyPredictions);
                 double[] bulk = ScoringProbe.Bulk(loaded, freshTest, settings.BulkRuns);
-                long rows = train.GetRowCount() ?? 0;
+                long rows = (train.GetRowCount() ?? 0) - RowsKeptOut;
                 double[]? epochs = EpochSeconds;
                 return new ContenderResult
                 {

@@ -28,6 +28,8 @@ internal abstract class NetworkTrainerContender<TOptions>(string logSource) : Ml
 
     protected override double? DataPrepSeconds => _log.DataPrepSeconds;
 
+    protected override long RowsKeptOut => _log.RowsKeptOut;
+
     protected override Dictionary<string, string> Facts(MLContext ml) => _log.Facts;
 
     protected override float? Temperature(ITransformer model)

@@ -14,6 +14,9 @@ internal sealed partial class TrainerLogReader(string source)
 
     public Dictionary<string, string> Facts { get; } = [];
 
+    /// <summary>Rows the trainer kept out of training (validation, calibration), from its "Validation rows: …" line; 0 when none.</summary>
+    public long RowsKeptOut { get; private set; }
+
     /// <summary>Reads one log message (ML.NET's formatted message, which names its source).</summary>
     public void Read(string message)
     {
@@ -25,6 +28,8 @@ internal sealed partial class TrainerLogReader(string source)
             Facts["libtorch threads (trainer log)"] = threads.Groups[1].Value;
         if (StepIn().Match(message) is { Success: true } step)
             Facts["training step (trainer log)"] = step.Groups[1].Value;
+        if (KeptOutIn().Match(message) is { Success: true } keptOut)
+            RowsKeptOut = long.Parse(keptOut.Groups[1].Value, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
     }
 
     [GeneratedRegex(@"training rows read in ([0-9.]+) s")]
@@ -35,4 +40,7 @@ internal sealed partial class TrainerLogReader(string source)
 
     [GeneratedRegex(@"Training step: (.+?)\.?$")]
     private static partial Regex StepIn();
+
+    [GeneratedRegex(@"Validation rows: ([0-9,]+) of the [0-9,]+ training rows .*? kept out of training")]
+    private static partial Regex KeptOutIn();
 }
