@@ -29,7 +29,7 @@ public sealed class ConvNetSharedPathTests
         using var model = new ConvNetTrainer(ml, Small()).Fit(BarImages.Load(ml, 120, noise: 0.9f));
 
         Assert.IsNotNull(model.Calibration);
-        Assert.AreEqual(12, model.Calibration.RowCount, "10% of 120 rows kept out");
+        Assert.AreEqual(6, model.Calibration.RowCount, "ConvNetTrainer.Options keeps 5% out: 6 of 120 rows");
         Assert.AreEqual(model.Calibration.Temperature, model.Model.Temperature, "the fitted temperature is the head's");
         if (model.Calibration.Note is null)
             Assert.IsLessThanOrEqualTo(model.Calibration.LogLossBefore, model.Calibration.LogLossAfter, "the fit does not raise the held-out loss");
