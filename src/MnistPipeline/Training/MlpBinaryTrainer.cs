@@ -70,7 +70,7 @@ public sealed class MlpBinaryTrainer : NetworkTrainer<MlpBinaryTransformer, MlpM
     /// <param name="mlContext">The ML.NET context (seed, log, device).</param>
     /// <param name="options">The options; copied, then validated (throws naming the first invalid option).</param>
     public MlpBinaryTrainer(MLContext mlContext, Options options)
-        : base(mlContext, Checked(options), "MnistPipeline.MlpBinary")
+        : base(mlContext, CheckedOptions.Of(options), "MnistPipeline.MlpBinary")
     {
         _options = (Options)TrainerOptions;
     }
@@ -123,13 +123,4 @@ public sealed class MlpBinaryTrainer : NetworkTrainer<MlpBinaryTransformer, MlpM
     /// <inheritdoc />
     public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Binary(MLContext, inputSchema,
         _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName, _options.ProbabilityColumnName, _options.PredictedLabelColumnName);
-
-    /// <summary>A validated copy: the trainer is not affected by later changes to the caller's options.</summary>
-    private static Options Checked(Options options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var copy = (Options)options.Clone();
-        copy.Validate();
-        return copy;
-    }
 }

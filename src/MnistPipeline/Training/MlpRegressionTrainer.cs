@@ -72,7 +72,7 @@ public sealed class MlpRegressionTrainer : NetworkTrainer<MlpRegressionTransform
     /// <param name="mlContext">The ML.NET context (seed, log, device).</param>
     /// <param name="options">The options; copied, then validated (throws naming the first invalid option).</param>
     public MlpRegressionTrainer(MLContext mlContext, Options options)
-        : base(mlContext, Checked(options), "MnistPipeline.MlpRegression")
+        : base(mlContext, CheckedOptions.Of(options), "MnistPipeline.MlpRegression")
     {
         _options = (Options)TrainerOptions;
     }
@@ -122,13 +122,4 @@ public sealed class MlpRegressionTrainer : NetworkTrainer<MlpRegressionTransform
     /// <inheritdoc />
     public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Regression(MLContext, inputSchema,
         _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName);
-
-    /// <summary>A validated copy: the trainer is not affected by later changes to the caller's options.</summary>
-    private static Options Checked(Options options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var copy = (Options)options.Clone();
-        copy.Validate();
-        return copy;
-    }
 }

@@ -58,7 +58,7 @@ public sealed partial class MlpTrainer : NetworkTrainer<MlpTransformer, MlpModel
     /// <param name="mlContext">The ML.NET context: its seed drives <see cref="NetworkTrainerOptions.Seed"/> when unset, its log receives progress, its <see cref="MLContext.GpuDeviceId"/> picks the device.</param>
     /// <param name="options">The options; copied, then validated (throws naming the first invalid option).</param>
     public MlpTrainer(MLContext mlContext, Options options)
-        : base(mlContext, Checked(options), "MnistPipeline.Mlp")
+        : base(mlContext, CheckedOptions.Of(options), "MnistPipeline.Mlp")
     {
         _options = (Options)TrainerOptions;
     }
@@ -112,13 +112,4 @@ public sealed partial class MlpTrainer : NetworkTrainer<MlpTransformer, MlpModel
     /// <inheritdoc />
     public override SchemaShape GetOutputSchema(SchemaShape inputSchema) => TrainerOutputSchema.Multiclass(MLContext, inputSchema,
         _options.FeatureColumnName, _options.LabelColumnName, _options.ScoreColumnName, _options.PredictedLabelColumnName);
-
-    /// <summary>A validated copy: the trainer is not affected by later changes to the caller's options.</summary>
-    private static Options Checked(Options options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var copy = (Options)options.Clone();
-        copy.Validate();
-        return copy;
-    }
 }
