@@ -16,10 +16,10 @@ internal static class ConvNetRecipe
         {
             return new NetworkFit.NetworkRecipe(
                 () => new ConvNetModule(image, options.Layers, outputSize, options.Activation),
-                (module, generator) => ((ConvNetModule)module).Initialize(options.WeightInitialization, generator));
+                (module, generator) => ((ConvNetModule)module).Initialize(options.WeightInitialization, generator), Image: image);
         }
         CheckWarmStart(options, task, image, outputSize, initial);
-        return new NetworkFit.NetworkRecipe(() => ConvNetModule.From(initial, options.Layers, options.Activation), Initialize: null);
+        return new NetworkFit.NetworkRecipe(() => ConvNetModule.From(initial, options.Layers, options.Activation), Initialize: null, Image: image);
     }
 
     /// <summary>The warm-start network must read the data's images, give the task's outputs and have the options' layers and activation.</summary>

@@ -14,7 +14,8 @@ namespace MnistPipeline.Training;
 /// <remarks>
 /// <para>
 /// The image shape: <see cref="ImageHeight"/> and <see cref="ImageWidth"/> when set (both, or
-/// neither); otherwise the dimensions of the feature column's vector type, <c>[height, width]</c>
+/// neither); otherwise, for <c>ConvNetTrainer</c>, the image its network reads (its column's
+/// dimensions or its <c>ImageShape</c> option); otherwise the dimensions of the feature column's vector type, <c>[height, width]</c>
 /// or <c>[channels, height, width]</c> (e.g. <c>ScalePixels</c> keeps MNIST's
 /// <c>Vector&lt;Single, 28, 28&gt;</c>). A flattened column (<c>FlattenImage</c> gives
 /// <c>Vector&lt;Single, 784&gt;</c>) has no dimensions, so set the shape here. The features are read
@@ -31,10 +32,10 @@ public sealed record ImageAugmentation
     /// <summary>Largest size of the augmentation's pixel distances, in pixels.</summary>
     private const double MaxPixels = 64;
 
-    /// <summary>Image height in pixels; ≥ 1, with <see cref="ImageWidth"/>. Default null: the feature column's dimensions.</summary>
+    /// <summary>Image height in pixels; ≥ 1, with <see cref="ImageWidth"/>. Default null: the network's image (ConvNetTrainer) or the feature column's dimensions.</summary>
     public int? ImageHeight { get; init; }
 
-    /// <summary>Image width in pixels; ≥ 1, with <see cref="ImageHeight"/>. Default null: the feature column's dimensions.</summary>
+    /// <summary>Image width in pixels; ≥ 1, with <see cref="ImageHeight"/>. Default null: the network's image (ConvNetTrainer) or the feature column's dimensions.</summary>
     public int? ImageWidth { get; init; }
 
     /// <summary>Largest translation in each direction, in pixels, drawn uniformly from [−value, value]; in [0, 64]. Default 2.</summary>

@@ -37,13 +37,16 @@ internal sealed class ImageDistortion : IBatchAugmentation, IDisposable
 
     /// <summary>
     /// The augmentation for features of <paramref name="featureCount"/> values in a column of type
-    /// <paramref name="featureType"/>, with the image shape of the settings or else of the column's
+    /// <paramref name="featureType"/>, with the image shape of the settings, else of the network
+    /// (<paramref name="networkImage"/>, a convolutional network's input), else of the column's
     /// dimensions; throws <see cref="ArgumentException"/> naming the option and the column when
     /// neither gives a shape that fits.
     /// </summary>
-    public static ImageDistortion Create(ImageAugmentation settings, string featureColumn, DataViewType featureType, int featureCount)
+    public static ImageDistortion Create(ImageAugmentation settings, string featureColumn, DataViewType featureType, int featureCount, Networks.ImageShape? networkImage = null)
     {
-        var (channels, height, width) = ImageShape(settings, featureColumn, featureType, featureCount);
+        var (channels, height, width) = settings.ImageHeight is null && networkImage is { } image
+            ? (image.Channels, image.Height, image.Width)
+            : ImageShape(settings, featureColumn, featureType, featureCount);
         return new ImageDistortion(settings, channels, height, width);
     }
 

@@ -25,7 +25,8 @@ internal static class NetworkFit
     /// <param name="Create">Builds the module (fresh, or holding the warm-start weights).</param>
     /// <param name="Initialize">Draws the fresh module's initial weights; null for a warm start.</param>
     /// <param name="StandardizeFeatures">Train on standardized features and fold the standardization into the exported model (<see cref="FeatureStandardization"/>).</param>
-    public sealed record NetworkRecipe(Func<NetworkModule> Create, Action<NetworkModule, Generator>? Initialize, bool StandardizeFeatures = false);
+    /// <param name="Image">The image shape the network reads (a convolutional network's), which augmentation uses when its own height and width are unset; null for a perceptron.</param>
+    public sealed record NetworkRecipe(Func<NetworkModule> Create, Action<NetworkModule, Generator>? Initialize, bool StandardizeFeatures = false, ImageShape? Image = null);
 
     public sealed record Result(NetworkModelParameters Model, IReadOnlyList<EpochMetrics> History)
     {
@@ -59,7 +60,7 @@ internal static class NetworkFit
         using var channel = host.Start("Training");
         var device = DeviceSelection.Choose(mlContext, options.Device, channel);
         using var augmentation = options.Augmentation is null ? null
-            : ImageDistortion.Create(options.Augmentation, options.FeatureColumnName, trainData.Schema[options.FeatureColumnName].Type, featureCount);
+            : ImageDistortion.Create(options.Augmentation, options.FeatureColumnName, trainData.Schema[options.FeatureColumnName].Type, featureCount, recipe.Image);
         var checkpoints = TrainingCheckpoints.Open(options, channel);
         var clock = Stopwatch.StartNew();
 
