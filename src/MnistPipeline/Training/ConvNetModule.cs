@@ -24,6 +24,7 @@ internal sealed class ConvNetModule : NetworkModule
     private readonly List<Step> _steps = [];
     private readonly ImageShape _image;
     private readonly Activation _activation;
+    private readonly long _widest;
 
     /// <summary>One step of the forward pass: which module (by index) or which function.</summary>
     private abstract record Step;
@@ -41,6 +42,7 @@ internal sealed class ConvNetModule : NetworkModule
     {
         _image = image;
         _activation = activation;
+        _widest = image.Size;
         var shape = image;
         long units = -1;
         foreach (var layer in layers)
@@ -58,6 +60,7 @@ internal sealed class ConvNetModule : NetworkModule
                     _steps.Add(new ConvolutionStep(convs.Count - 1, norm, shape));
                     shape = new ImageShape(c.Channels,
                         ConvNetLayer.OutputSide(shape.Height, c.KernelSize, c.Stride, c.Padding), ConvNetLayer.OutputSide(shape.Width, c.KernelSize, c.Stride, c.Padding));
+                    _widest = Math.Max(_widest, shape.Size);
                     break;
                 case MaxPoolingSpec p:
                     _steps.Add(new PoolingStep(p.KernelSize, p.Stride, shape));
@@ -65,6 +68,7 @@ internal sealed class ConvNetModule : NetworkModule
                         ConvNetLayer.OutputSide(shape.Height, p.KernelSize, p.Stride, 0), ConvNetLayer.OutputSide(shape.Width, p.KernelSize, p.Stride, 0));
                     break;
                 case DenseSpec d:
+                    _widest = Math.Max(_widest, d.Units);
                     AddDense(units < 0 ? shape.Size : units, d.Units);
                     units = d.Units;
                     break;
@@ -80,6 +84,8 @@ internal sealed class ConvNetModule : NetworkModule
 
     /// <summary>The shape of the last feature layer's output (flattened into the first dense layer).</summary>
     public ImageShape FeatureShape { get; }
+
+    private protected override long WidestOutput => _widest;
 
     private void AddDense(long inputs, long outputs)
     {

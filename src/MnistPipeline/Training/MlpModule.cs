@@ -106,6 +106,8 @@ internal sealed class MlpModule : NetworkModule
         return new MlpModelParameters(result, task);
     }
 
+    private protected override long WidestOutput => layers.Max(l => Math.Max(l.in_features, l.out_features));
+
     public override string Describe()
     {
         var sizes = new[] { layers[0].in_features }.Concat(layers.Select(l => l.out_features));

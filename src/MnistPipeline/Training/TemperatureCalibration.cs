@@ -23,9 +23,6 @@ internal static class TemperatureCalibration
     /// <param name="Note">Why the temperature is not the interior minimum (it lies at a bound, or none exists); null otherwise.</param>
     public sealed record Result(float Temperature, double LossBefore, double LossAfter, string? Note);
 
-    /// <summary>Rows per forward pass over the calibration rows (bounded memory).</summary>
-    private const long ChunkRows = 8192;
-
     /// <summary>
     /// After training: fits the temperature of a classifier on <see cref="HeldOutRows.CalibrationRows"/>
     /// when <paramref name="calibration"/> asks for it, and logs what it found. Returns the summary
@@ -67,10 +64,11 @@ internal static class TemperatureCalibration
         using var noGrad = torch.no_grad();
         var chunks = new List<Tensor>();
         long rows = features.shape[0];
-        for (long start = 0; start < rows; start += ChunkRows)
+        long chunk = module.EvaluationRows;
+        for (long start = 0; start < rows; start += chunk)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            chunks.Add(module.forward(features.narrow(0, start, Math.Min(ChunkRows, rows - start))));
+            chunks.Add(module.forward(features.narrow(0, start, Math.Min(chunk, rows - start))));
         }
         return torch.cat(chunks, 0);
     }

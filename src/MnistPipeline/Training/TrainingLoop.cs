@@ -16,9 +16,6 @@ namespace MnistPipeline.Training;
 /// </summary>
 internal sealed class TrainingLoop
 {
-    /// <summary>Rows per forward pass when measuring validation data (bounded memory).</summary>
-    private const long EvaluationChunkRows = 8192;
-
     private readonly NetworkModule _module;
     private readonly ITrainingStep _step;
     private readonly NetworkTrainerOptions _options;
@@ -195,11 +192,12 @@ internal sealed class TrainingLoop
         double lossSum = 0;
         long correct = 0;
         long rows = data.Count;
-        for (long start = 0; start < rows; start += EvaluationChunkRows)
+        long chunk = _module.EvaluationRows;
+        for (long start = 0; start < rows; start += chunk)
         {
             _options.CancellationToken.ThrowIfCancellationRequested();
             using var scope = torch.NewDisposeScope();
-            long length = Math.Min(EvaluationChunkRows, rows - start);
+            long length = Math.Min(chunk, rows - start);
             var yb = data.Labels.narrow(0, start, length);
             var outputs = _module.forward(data.Features.narrow(0, start, length));
             lossSum += _task.SummedLoss(outputs, yb).item<float>();

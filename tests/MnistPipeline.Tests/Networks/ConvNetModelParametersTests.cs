@@ -42,6 +42,22 @@ public sealed class ConvNetModelParametersTests
     }
 
     [TestMethod]
+    public void EvaluationRows_BoundTheWidestLayersOutputs()
+    {
+        // Default network on 28 × 28: the first feature map, 16 × 26 × 26 floats a row, is the widest.
+        using var convnet = new ConvNetModule(new ImageShape(1, 28, 28), new ConvNetTrainer.Options().Layers, 10, Activation.Relu);
+        Assert.AreEqual((1L << 22) / (16 * 26 * 26), convnet.EvaluationRows);
+        // A feature map wider than the budget allows still gets 32 rows a pass.
+        using var wide = new ConvNetModule(new ImageShape(3, 256, 256), [ConvNetLayerSpec.Convolution(64, kernelSize: 3)], 10, Activation.Relu);
+        Assert.AreEqual(32, wide.EvaluationRows);
+        // A perceptron's widest layer is its input: 784 floats a row.
+        using var mlp = new MlpModule(784, [256, 128], 10, Activation.Relu, dropout: 0);
+        Assert.AreEqual((1L << 22) / 784, mlp.EvaluationRows);
+        using var tiny = new MlpModule(4, [8], 3, Activation.Relu, dropout: 0);
+        Assert.AreEqual(8192, tiny.EvaluationRows);
+    }
+
+    [TestMethod]
     [DataRow(Activation.Relu)]
     [DataRow(Activation.Tanh)]
     public void ToOnnx_InOnnxRuntime_ScoresAsTheTorchSharpModule(Activation activation)
