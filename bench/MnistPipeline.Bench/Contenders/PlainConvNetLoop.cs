@@ -69,6 +69,8 @@ internal sealed class PlainConvNetLoop : IPlainLoop
         var index = permutation.narrow(0, start, length);
         var xb = x.index_select(0, index);
         var yb = y.index_select(0, index);
+        if (_recipe.Augment)
+            xb = Distort(xb);
         var logits = _module.forward(xb);
         var loss = nn.functional.cross_entropy(logits, yb);
         float lossValue = loss.item<float>();
@@ -78,6 +80,25 @@ internal sealed class PlainConvNetLoop : IPlainLoop
         loss.backward();
         _optimizer.step();
         return logits.argmax(1).eq(yb).sum().item<long>();
+    }
+
+    /// <summary>
+    /// A random affine distortion of each 28 × 28 image of the batch (the draws from the seeded
+    /// generator): rotation, zoom and shift uniform within the recipe's limits, sampled bilinearly
+    /// with zeros outside the image.
+    /// </summary>
+    private Tensor Distort(Tensor rows)
+    {
+        long n = rows.shape[0];
+        var u = torch.rand([n, 4], generator: _generator).mul_(2).sub_(1);
+        var angle = u[.., 0] * (PlainConvNetRecipe.MaxRotationDegrees * Math.PI / 180);
+        var inverseZoom = (u[.., 1] * PlainConvNetRecipe.MaxScale).add_(1).reciprocal_();
+        var cos = angle.cos() * inverseZoom;
+        var sin = angle.sin() * inverseZoom;
+        var theta = torch.stack([cos, -sin, u[.., 2] * (-2 * PlainConvNetRecipe.MaxShift / 28), sin, cos, u[.., 3] * (-2 * PlainConvNetRecipe.MaxShift / 28)], dim: 1).reshape(n, 2, 3);
+        long[] shape = [n, 1, 28, 28];
+        var grid = nn.functional.affine_grid(theta, shape, align_corners: false);
+        return nn.functional.grid_sample(rows.reshape(shape), grid, GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false).reshape(n, -1);
     }
 
     public (double Accuracy, double LogLoss) Evaluate(Tensor x, Tensor y)

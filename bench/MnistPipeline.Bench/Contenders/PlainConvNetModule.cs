@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace MnistPipeline.Bench.Contenders;
 
 /// <summary>
-/// ConvNetTrainer's default network as a plain TorchSharp module: conv 32@3×3, batch norm, ReLU,
+/// ConvNetTrainer's default network as a plain TorchSharp module: conv 16@3×3, batch norm, ReLU,
 /// max pool 2; conv 64@3×3, batch norm, ReLU, max pool 2; linear 1600→128, ReLU, dropout 0.25;
 /// linear 128→10.
 /// </summary>
@@ -19,17 +19,17 @@ internal sealed class PlainConvNetModule : PlainImageModule
 
     public PlainConvNetModule() : base(nameof(PlainConvNetModule))
     {
-        conv1 = nn.Conv2d(1, 32, 3);
-        bn1 = nn.BatchNorm2d(32);
-        conv2 = nn.Conv2d(32, 64, 3);
+        conv1 = nn.Conv2d(1, 16, 3);
+        bn1 = nn.BatchNorm2d(16);
+        conv2 = nn.Conv2d(16, 64, 3);
         bn2 = nn.BatchNorm2d(64);
         fc1 = nn.Linear(64 * 5 * 5, 128);
         fc2 = nn.Linear(128, 10);
         RegisterComponents();
     }
 
-    // 26·26·32·1·9 + 11·11·64·32·9 + 1600·128 + 128·10
-    public override long MultiplyAdds => 26 * 26 * 32 * 9 + 11 * 11 * 64 * 32 * 9 + 1600 * 128 + 128 * 10;
+    // 26·26·16·1·9 + 11·11·64·16·9 + 1600·128 + 128·10
+    public override long MultiplyAdds => 26 * 26 * 16 * 9 + 11 * 11 * 64 * 16 * 9 + 1600 * 128 + 128 * 10;
 
     public override Tensor forward(Tensor input)
     {
@@ -43,7 +43,7 @@ internal sealed class PlainConvNetModule : PlainImageModule
     public override void Initialize(Generator generator)
     {
         Uniform(conv1.weight!, conv1.bias!, 1 * 9, generator);
-        Uniform(conv2.weight!, conv2.bias!, 32 * 9, generator);
+        Uniform(conv2.weight!, conv2.bias!, 16 * 9, generator);
         Uniform(fc1.weight!, fc1.bias!, 1600, generator);
         Uniform(fc2.weight!, fc2.bias!, 128, generator);
     }

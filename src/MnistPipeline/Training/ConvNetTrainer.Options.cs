@@ -3,10 +3,11 @@ namespace MnistPipeline.Training;
 public sealed partial class ConvNetTrainer
 {
     /// <summary>
-    /// Options of <see cref="ConvNetTrainer"/>. A new instance holds the recommended settings
-    /// (<see cref="Recommended"/>: conv 32@3×3 + BN, max pool, conv 64@3×3 + BN, max pool, dense
-    /// 128, dropout 0.25; Adam at 0.002 with cosine decay, cross-entropy, batch 128, 6 shuffled
-    /// epochs; 5% of the rows kept out for the calibration temperature); <see cref="LeNet5"/> gives LeNet-5.
+    /// Options of <see cref="ConvNetTrainer"/>. A new instance holds the defaults: conv 16@3×3 + BN,
+    /// max pool, conv 64@3×3 + BN, max pool, dense 128, dropout 0.25; Adam at 0.002 with cosine
+    /// decay, cross-entropy, batch 128, 6 shuffled epochs; 5% of the rows kept out for the
+    /// calibration temperature; the images as they are. <see cref="Recommended"/> adds augmentation
+    /// (the MNIST recipe); <see cref="LeNet5"/> gives LeNet-5.
     /// </summary>
     public sealed class Options : ConvNetTrainerOptionsBase
     {
@@ -27,8 +28,19 @@ public sealed partial class ConvNetTrainer
         /// <summary>Name of the predicted-label column the fitted transformer adds. Default "PredictedLabel".</summary>
         public string PredictedLabelColumnName { get; set; } = NetworkDefaults.PredictedLabelColumnName;
 
-        /// <summary>The recommended settings: the same as <c>new Options()</c>.</summary>
-        public static Options Recommended() => new();
+        /// <summary>
+        /// The recommended recipe for small images such as MNIST's digits: the defaults of
+        /// <c>new Options()</c> with every training image distorted afresh in every batch (shift
+        /// ±2 px, rotation ±10°, scale ±10%; <see cref="NetworkTrainerOptions.Augmentation"/>, image
+        /// shape from the network's input). Validation, calibration and scoring see the images as they are.
+        /// Measured on MNIST (60,000 training images, 2 threads on a 2-core machine): test accuracy
+        /// 0.9935, 0.9933 and 0.9933 for seeds 1-3 in 128-135 s of training, against 0.9922 for the
+        /// same network without the augmentation (seed 1); see the README's benchmarks.
+        /// The shifts are in pixels: for images much smaller than 28 × 28 set a smaller
+        /// <see cref="ImageAugmentation.MaxShift"/>, and leave augmentation out for images whose
+        /// orientation or position carries the label.
+        /// </summary>
+        public static Options Recommended() => new() { Augmentation = ConvNetDefaults.Augmentation };
 
         /// <summary>
         /// LeNet-5 (LeCun et al., 1998) with today's ReLU and max pooling: conv 6@5×5 with padding

@@ -16,7 +16,7 @@ public abstract class ConvNetTrainerOptionsBase : NetworkTrainerOptions
     /// The layers, input side first: convolutions and max pooling, then dense layers, with dropout
     /// anywhere (<see cref="ConvNetLayerSpec"/>'s factory methods make them). At least one
     /// convolution; the output layer (one unit per class) is added after these. Every kernel and
-    /// window must fit the image it reads (checked at <c>Fit</c>). Default: conv 32@3×3 + BN,
+    /// window must fit the image it reads (checked at <c>Fit</c>). Default: conv 16@3×3 + BN,
     /// max pool 2×2, conv 64@3×3 + BN, max pool 2×2, dense 128, dropout 0.25.
     /// </summary>
     public ConvNetLayerSpec[] Layers { get; set; } = ConvNetDefaults.Layers;

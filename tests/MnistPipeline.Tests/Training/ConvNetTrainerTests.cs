@@ -108,6 +108,28 @@ public sealed class ConvNetTrainerTests
     }
 
     [TestMethod]
+    public void Fit_FlatVectorWithImageShapeOption_AugmentsImagesOfThatShape()
+    {
+        // The augmentation's own height and width are unset: it takes the network's image, which
+        // here only the ImageShape option gives (the column is flat).
+        var ml = new MLContext(1);
+        var messages = new List<string>();
+        ml.Log += (_, e) => { if (e.Source.StartsWith("MnistPipeline", StringComparison.Ordinal)) lock (messages) messages.Add(e.RawMessage); };
+        var augmented = Small(epochs: 1);
+        augmented.ImageShape = new ImageShape(2, 8, 8);
+        augmented.Augmentation = new ImageAugmentation { MaxShift = 1 };
+        var plain = Small(epochs: 1);
+        plain.ImageShape = new ImageShape(2, 8, 8);
+        var data = BarImages.Load(ml, 30, channels: 2, flat: true);
+
+        using var a = new ConvNetTrainer(ml, augmented).Fit(data);
+        using var b = new ConvNetTrainer(ml, plain).Fit(data);
+
+        Assert.IsTrue(messages.Any(m => m.StartsWith("Augmentation of every training batch: 2 x 8 x 8 images;", StringComparison.Ordinal)), string.Join(Environment.NewLine, messages));
+        CollectionAssert.AreNotEqual(a.Model.DenseLayers[0].Weights.ToArray(), b.Model.DenseLayers[0].Weights.ToArray(), "the augmentation changed what was trained on");
+    }
+
+    [TestMethod]
     public void Fit_FlatVectorWithoutImageShape_ThrowsNamingColumnAndOption()
     {
         var ml = new MLContext(1);
@@ -184,7 +206,13 @@ public sealed class ConvNetTrainerTests
         var lenet = ConvNetTrainer.Options.LeNet5();
         Assert.AreEqual("conv 6@5×5, padding 2; max pool 2×2; conv 16@5×5; max pool 2×2; dense 120; dense 84", string.Join("; ", lenet.Layers.Select(l => l.ToString())));
         var recommended = ConvNetTrainer.Options.Recommended();
-        CollectionAssert.AreEqual(new ConvNetTrainer.Options().Layers, recommended.Layers, "Recommended() is the defaults");
+        var defaults = new ConvNetTrainer.Options();
+        Assert.AreEqual("conv 16@3×3 + BN; max pool 2×2; conv 64@3×3 + BN; max pool 2×2; dense 128; dropout 0.25", string.Join("; ", defaults.Layers.Select(l => l.ToString())));
+        CollectionAssert.AreEqual(defaults.Layers, recommended.Layers, "Recommended() has the default network");
+        Assert.IsNull(defaults.Augmentation, "the defaults train on the images as they are");
+        Assert.AreEqual(new ImageAugmentation { MaxShift = 2, MaxRotationDegrees = 10, MaxScale = 0.1 }, recommended.Augmentation, "Recommended() is the MNIST recipe: defaults plus augmentation");
+        Assert.IsNull(lenet.Augmentation);
+        Assert.AreNotSame(ConvNetTrainer.Options.Recommended().Augmentation, recommended.Augmentation, "every preset call gets its own settings");
         _ = new ConvNetTrainer(ml, lenet);
         _ = new ConvNetTrainer(ml, recommended);
     }
