@@ -41,6 +41,17 @@ public readonly record struct ImageShape
     /// <summary>A grayscale image of <paramref name="height"/> × <paramref name="width"/> pixels (one channel), e.g. MNIST's 28 × 28.</summary>
     public static ImageShape Grayscale(int height, int width) => new(1, height, width);
 
+    /// <summary>
+    /// The image that a vector column's dimensions describe: [H, W] (one channel) or [C, H, W];
+    /// null for any other number of dimensions or for a dimension of unknown size (0).
+    /// </summary>
+    internal static ImageShape? FromDimensions(System.Collections.Immutable.ImmutableArray<int> dimensions) => dimensions switch
+    {
+        [> 0 and var height, > 0 and var width] => new ImageShape(1, height, width),
+        [> 0 and var channels, > 0 and var height, > 0 and var width] => new ImageShape(channels, height, width),
+        _ => null,
+    };
+
     /// <summary>The shape as "C×H×W", e.g. "1×28×28".</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Channels}×{Height}×{Width}");
 }

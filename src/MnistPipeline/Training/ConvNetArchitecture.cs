@@ -49,12 +49,7 @@ internal static class ConvNetArchitecture
     public static ImageShape ImageShapeOf(DataViewSchema.Column column, ImageShape? option, string optionName, string where, string paramName)
     {
         var type = (VectorDataViewType)column.Type;
-        var fromColumn = type.Dimensions.Length switch
-        {
-            2 => new ImageShape(1, type.Dimensions[0], type.Dimensions[1]),
-            3 => new ImageShape(type.Dimensions[0], type.Dimensions[1], type.Dimensions[2]),
-            _ => (ImageShape?)null,
-        };
+        var fromColumn = ImageShape.FromDimensions(type.Dimensions);
         string found = ColumnCheck.Describe(type);
         if (option is { } given)
         {

@@ -44,14 +44,13 @@ internal sealed class ImageDistortion : IBatchAugmentation, IDisposable
     /// </summary>
     public static ImageDistortion Create(ImageAugmentation settings, string featureColumn, DataViewType featureType, int featureCount, Networks.ImageShape? networkImage = null)
     {
-        var (channels, height, width) = settings.ImageHeight is null && networkImage is { } image
-            ? (image.Channels, image.Height, image.Width)
-            : ImageShape(settings, featureColumn, featureType, featureCount);
+        var (channels, height, width) = ImageShape(settings, featureColumn, featureType, featureCount, networkImage);
         return new ImageDistortion(settings, channels, height, width);
     }
 
-    /// <summary>The rule of <see cref="ImageAugmentation"/>'s remarks: the options' shape, else the column's dimensions.</summary>
-    internal static (int Channels, int Height, int Width) ImageShape(ImageAugmentation settings, string featureColumn, DataViewType featureType, int featureCount)
+    /// <summary>The rule of <see cref="ImageAugmentation"/>'s remarks: the options' shape, else the network's image, else the column's dimensions.</summary>
+    internal static (int Channels, int Height, int Width) ImageShape(ImageAugmentation settings, string featureColumn, DataViewType featureType, int featureCount,
+        Networks.ImageShape? networkImage = null)
     {
         const string option = $"{nameof(NetworkTrainerOptions.Augmentation)}.{nameof(ImageAugmentation.ImageHeight)}";
         if (settings.ImageHeight is int h && settings.ImageWidth is int w)
@@ -63,14 +62,11 @@ internal sealed class ImageDistortion : IBatchAugmentation, IDisposable
                     option);
             return ((int)(featureCount / pixels), h, w);
         }
+        if (networkImage is { } network)
+            return (network.Channels, network.Height, network.Width);
         var dimensions = (featureType as VectorDataViewType)?.Dimensions ?? [];
-        switch (dimensions.Length)
-        {
-            case 2 when dimensions[0] > 0 && dimensions[1] > 0:
-                return (1, dimensions[0], dimensions[1]);
-            case 3 when dimensions[0] > 0 && dimensions[1] > 0 && dimensions[2] > 0:
-                return (dimensions[0], dimensions[1], dimensions[2]);
-        }
+        if (Networks.ImageShape.FromDimensions(dimensions) is { } image)
+            return (image.Channels, image.Height, image.Width);
         string found = dimensions.Length <= 1
             ? Invariant($"a vector of {featureCount} values without image dimensions")
             : Invariant($"a vector of dimensions [{string.Join(", ", dimensions)}]");
