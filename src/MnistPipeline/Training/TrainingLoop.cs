@@ -94,11 +94,13 @@ internal sealed class TrainingLoop
 
                     // A checkpoint records the measures, so they are read before one is written.
                     bool report = step % _options.LogEveryNSteps == 0;
-                    if (report || state.Meters.IsFull || _checkpoints?.IsStepCheckpointDue(state) == true)
+                    bool checkpoint = _checkpoints?.IsStepCheckpointDue(state) == true;
+                    if (report || state.Meters.IsFull || checkpoint)
                         Read(state.Meters);
                     if (report)
                         ReportProgress(state.Epoch, step, totalSteps, state.Meters.LastLoss, _task.HasAccuracy ? state.Meters.TakeWindowAccuracy() : null, state.Elapsed);
-                    _checkpoints?.AfterStep(state);
+                    if (checkpoint)
+                        _checkpoints!.AfterStep(state);
                 }
                 Read(state.Meters);
 

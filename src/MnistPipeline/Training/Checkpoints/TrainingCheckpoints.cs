@@ -163,16 +163,12 @@ internal sealed partial class TrainingCheckpoints
         _saved = null;
     }
 
-    /// <summary>Whether <see cref="AfterStep"/> writes a checkpoint at this point: every <see cref="NetworkTrainerOptions.CheckpointEveryNSteps"/> steps, not at an epoch's last step (the epoch's own follows).</summary>
+    /// <summary>Whether a step checkpoint (<see cref="AfterStep"/>) is due at this point: every <see cref="NetworkTrainerOptions.CheckpointEveryNSteps"/> steps, not at an epoch's last step (the epoch's own follows).</summary>
     public bool IsStepCheckpointDue(LoopState state)
         => _options.CheckpointEveryNSteps is int every && state.Step % every == 0 && state.NextRow < _rows;
 
-    /// <summary>After every step: a checkpoint when <see cref="IsStepCheckpointDue"/> (the loop has read its meters).</summary>
-    public void AfterStep(LoopState state)
-    {
-        if (IsStepCheckpointDue(state))
-            Save(state, "step");
-    }
+    /// <summary>After a step whose checkpoint <see cref="IsStepCheckpointDue"/>, once the loop has read its meters.</summary>
+    public void AfterStep(LoopState state) => Save(state, "step");
 
     /// <summary>After every epoch (and after early stopping decided to stop).</summary>
     public void AfterEpoch(LoopState state) => Save(state, "epoch");
