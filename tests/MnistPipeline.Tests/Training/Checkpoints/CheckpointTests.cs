@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
 using System.Reflection;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using MnistPipeline.Networks;
@@ -48,41 +46,9 @@ public sealed class CheckpointTests
 
     private static IDataView Data(MLContext ml, int rows = Rows, int seed = 1) => Blobs.Load(ml, rows, features: 6, classes: 3, seed: seed, spread: 0.6f);
 
-    private sealed record Outcome(string? Hash, IReadOnlyList<EpochMetrics>? History, Exception? Error, int StepsTrained);
-
     /// <summary>Fits; cancels right after step <paramref name="cancelAfterStep"/> when given.</summary>
-    private static Outcome Fit(MLContext ml, IDataView data, MlpTrainer.Options options, long? cancelAfterStep = null, IDataView? validation = null)
-    {
-        using var cancel = new CancellationTokenSource();
-        int steps = 0;
-        options.CancellationToken = cancel.Token;
-        options.ProgressChanged = p =>
-        {
-            steps++;
-            if (p.Step == cancelAfterStep)
-                cancel.Cancel();
-        };
-        try
-        {
-            using var model = new MlpTrainer(ml, options).Fit(data, validation);
-            return new Outcome(Hash(model.Model), model.TrainingHistory, null, steps);
-        }
-        catch (Exception e)
-        {
-            return new Outcome(null, null, e, steps);
-        }
-    }
-
-    private static string Hash(MlpModelParameters model)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var layer in model.Layers)
-        {
-            sha.AppendData(MemoryMarshal.AsBytes(layer.Weights.Span));
-            sha.AppendData(MemoryMarshal.AsBytes(layer.Bias.Span));
-        }
-        return Convert.ToHexString(sha.GetHashAndReset());
-    }
+    private static FitOutcome Fit(MLContext ml, IDataView data, MlpTrainer.Options options, long? cancelAfterStep = null, IDataView? validation = null)
+        => CancellableFit.Run(ml, data, validation, options, cancelAfterStep);
 
     /// <summary>A checkpoint of the standard options, cancelled mid-epoch (it holds a row order).</summary>
     private static byte[] WriteCheckpoint(string path, long afterStep = StepsPerEpoch + 4)

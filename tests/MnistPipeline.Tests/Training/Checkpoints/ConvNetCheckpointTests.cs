@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
@@ -50,43 +49,8 @@ public sealed class ConvNetCheckpointTests
         CheckpointPath = checkpoint,
     };
 
-    private sealed record Outcome(string? Hash, IReadOnlyList<EpochMetrics>? History, Exception? Error, int StepsTrained);
-
-    /// <summary>Fits; cancels right after step <paramref name="cancelAfterStep"/> when given. The hash is of the model's ONNX bytes (running statistics included).</summary>
-    private static Outcome Fit(MLContext ml, IDataView data, IDataView? validation, NetworkTrainerOptions options, long? cancelAfterStep = null)
-    {
-        using var cancel = new CancellationTokenSource();
-        int steps = 0;
-        options.CancellationToken = cancel.Token;
-        options.ProgressChanged = p =>
-        {
-            steps++;
-            if (p.Step == cancelAfterStep)
-                cancel.Cancel();
-        };
-        try
-        {
-            (NetworkModelParameters model, IReadOnlyList<EpochMetrics> history) = options switch
-            {
-                ConvNetTrainer.Options convnet => Train(new ConvNetTrainer(ml, convnet), data, validation),
-                MlpTrainer.Options mlp => Train(new MlpTrainer(ml, mlp), data, validation),
-                _ => throw new ArgumentException(options.GetType().Name),
-            };
-            return new Outcome(Convert.ToHexString(SHA256.HashData(model.ToOnnx())), history, null, steps);
-        }
-        catch (Exception e)
-        {
-            return new Outcome(null, null, e, steps);
-        }
-    }
-
-    private static (NetworkModelParameters, IReadOnlyList<EpochMetrics>) Train<TTransformer, TModel>(NetworkTrainer<TTransformer, TModel> trainer, IDataView data, IDataView? validation)
-        where TTransformer : MnistPipeline.Scoring.NetworkTransformer<TModel>
-        where TModel : NetworkModelParameters
-    {
-        using var model = trainer.Fit(data, validation);
-        return (model.Model, model.TrainingHistory);
-    }
+    private static FitOutcome Fit(MLContext ml, IDataView data, IDataView? validation, NetworkTrainerOptions options, long? cancelAfterStep = null)
+        => CancellableFit.Run(ml, data, validation, options, cancelAfterStep);
 
     /// <summary>Bar images with the pixels as a <c>Vector&lt;Single, dims…&gt;</c> column "Features": the same values in any shape.</summary>
     private static IDataView Images(MLContext ml, int rows, int seed, params int[] dims)
